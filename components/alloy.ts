@@ -1,0 +1,114 @@
+/**
+ * Grafana Alloy: discovers the host's containers through the Docker socket, parses their JSON
+ * lines and ships them to Loki. Its config file, its container and its component.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { declareContainer, declareDataVolume, ServiceContext } from "./container";
+import { lokiInternalUrl } from "./loki";
+import { Settings } from "./settings";
+import {
+  ContainerSpec,
+  containerName,
+  dataMount,
+  dataVolume,
+  DataVolume,
+  networkName,
+  NO_NEW_PRIVILEGES,
+  ROTATED_JSON_LOG,
+  stackLabels,
+} from "./spec";
+import { renderTemplate } from "./templates";
+
+/** Port of Alloy's HTTP server inside its container; never published. */
+export const ALLOY_HTTP_PORT = 12345;
+/** Where the config file lives, in the render output and in the container. */
+export const ALLOY_CONFIG = { file: "alloy/config.alloy", path: "/etc/alloy/config.alloy" };
+/** Where Alloy keeps its read positions. */
+export const ALLOY_STORAGE_PATH = "/var/lib/alloy/data";
+/** The Docker label that marks a container for collection, and that the API containers carry. */
+export const DISCOVERY_LABEL = { name: "org.flip.logging.enabled", value: "true" };
+
+/** The Alloy config file for a stack. */
+export function renderAlloyConfig(settings: Settings): string {
+  const containerFilter =
+    settings.collect === "labelled"
+      ? [
+          "// Only containers that carry the discovery label: a shared host does not ship other sites' logs.",
+          "filter {",
+          '  name   = "label"',
+          `  values = ["${DISCOVERY_LABEL.name}=${DISCOVERY_LABEL.value}"]`,
+          "}",
+        ].join("\n")
+      : "";
+  return renderTemplate(ALLOY_CONFIG.file, {
+    containerFilter,
+    lokiPushUrl: `${lokiInternalUrl(settings)}/loki/api/v1/push`,
+  });
+}
+
+/** Where Alloy keeps its read positions, so a replaced container neither loses nor repeats lines. */
+export function alloyDataVolume(settings: Settings): DataVolume {
+  return dataVolume(settings, "alloy", ALLOY_STORAGE_PATH, 0, 0);
+}
+
+/** Alloy's container. */
+export function alloyContainer(settings: Settings): ContainerSpec {
+  return {
+    service: "alloy",
+    name: containerName(settings, "alloy"),
+    image: settings.images.alloy,
+    command: [
+      "run",
+      `--server.http.listen-addr=0.0.0.0:${ALLOY_HTTP_PORT}`,
+      `--storage.path=${ALLOY_STORAGE_PATH}`,
+      "--disable-reporting",
+      ALLOY_CONFIG.path,
+    ],
+    env: {},
+    ports: [],
+    mounts: [
+      dataMount(alloyDataVolume(settings)),
+      { target: "/var/run/docker.sock", source: "/var/run/docker.sock", type: "bind", readOnly: true },
+    ],
+    labels: stackLabels(settings, "alloy"),
+    networks: [networkName(settings)],
+    restart: settings.restartPolicy,
+    // The Alloy image has neither wget nor curl; its health shows in its logs and in Loki's intake.
+    healthcheck: null,
+    // Root, to read the Docker socket; it keeps no capability beyond that.
+    user: "0:0",
+    uploads: [{ ...ALLOY_CONFIG, content: renderAlloyConfig(settings) }],
+    logDriver: ROTATED_JSON_LOG,
+    stopGracePeriodSeconds: 30,
+    capabilities: { drop: ["ALL"], add: [] },
+    securityOpts: NO_NEW_PRIVILEGES,
+    dependsOn: ["loki"],
+  };
+}
+
+/** Arguments of the Alloy component. */
+export interface AlloyArgs {
+  /** Alloy's container spec. */
+  spec: ContainerSpec;
+  /** Where its read positions live. */
+  data: DataVolume;
+  /** The stack around it. */
+  context: ServiceContext;
+  /** Loki, which must be ready before Alloy starts. */
+  loki: pulumi.Resource;
+}
+
+/** Grafana Alloy with its positions volume. */
+export class Alloy extends pulumi.ComponentResource {
+  /** The Alloy container. */
+  readonly container: docker.Container;
+
+  constructor(name: string, args: AlloyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flip:logging:Alloy", name, {}, opts);
+    const data = declareDataVolume(args.data, args.context, this);
+    this.container = declareContainer(args.spec, args.context, this, [data, args.loki]);
+    this.registerOutputs({ containerName: this.container.name });
+  }
+}
+

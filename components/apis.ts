@@ -1,0 +1,65 @@
+/**
+ * The Trust API containers: each runs with the labels Alloy discovers it by and with `LOG_LEVEL`
+ * from the stack's one `logLevel` setting.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { DISCOVERY_LABEL } from "./alloy";
+import { declareContainer, ServiceContext } from "./container";
+import { ApiSettings, Settings } from "./settings";
+import { ContainerSpec, containerName, networkName, NO_NEW_PRIVILEGES, ROTATED_JSON_LOG } from "./spec";
+
+/** The Docker labels that make Alloy collect an API and name its `service` and `project`. */
+export function discoveryLabels(settings: Settings, api: ApiSettings): Record<string, string> {
+  return {
+    [DISCOVERY_LABEL.name]: DISCOVERY_LABEL.value,
+    "org.flip.project": settings.siteName,
+    "org.flip.service": api.name,
+  };
+}
+
+/** One Trust API's container. */
+export function apiContainer(settings: Settings, api: ApiSettings): ContainerSpec {
+  return {
+    service: api.name,
+    name: containerName(settings, api.name),
+    image: api.image,
+    command: [],
+    env: { ...api.env, LOG_LEVEL: settings.logLevel },
+    ports: api.port === undefined ? [] : [{ internal: api.port, external: api.port, ip: settings.apiBindAddress }],
+    mounts: [],
+    labels: discoveryLabels(settings, api),
+    networks: [networkName(settings)],
+    restart: settings.restartPolicy,
+    // The API images are the Trust's own; this program cannot know what tools they carry.
+    healthcheck: null,
+    user: null,
+    uploads: [],
+    logDriver: ROTATED_JSON_LOG,
+    stopGracePeriodSeconds: 30,
+    // Capabilities are left as the image expects; privilege escalation is still refused.
+    capabilities: { drop: [], add: [] },
+    securityOpts: NO_NEW_PRIVILEGES,
+    dependsOn: [],
+  };
+}
+
+/** Arguments of the Trust APIs component. */
+export interface TrustApisArgs {
+  /** One container spec per API. */
+  specs: ContainerSpec[];
+  /** The stack around them. */
+  context: ServiceContext;
+}
+
+/** The Trust API containers of one site. */
+export class TrustApis extends pulumi.ComponentResource {
+  /** The API containers, in the order of the `apis` setting. */
+  readonly containers: docker.Container[];
+
+  constructor(name: string, args: TrustApisArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flip:logging:TrustApis", name, {}, opts);
+    this.containers = args.specs.map((spec) => declareContainer(spec, args.context, this, []));
+    this.registerOutputs({ containerNames: this.containers.map((container) => container.name) });
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Grafana: the operators' window on the logs, provisioned with the Loki datasource and the
+ * Trust APIs dashboard. Its provisioning files, its container and its component.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { declareContainer, declareDataVolume, ServiceContext } from "./container";
+import { renderTrustApisDashboard } from "./dashboard";
+import { lokiInternalUrl } from "./loki";
+import { Settings } from "./settings";
+import {
+  ContainerSpec,
+  containerName,
+  dataMount,
+  dataVolume,
+  DataVolume,
+  networkName,
+  NO_NEW_PRIVILEGES,
+  ROTATED_JSON_LOG,
+  stackLabels,
+  UploadSpec,
+} from "./spec";
+import { renderTemplate } from "./templates";
+
+/** Port Grafana listens on inside its container. */
+export const GRAFANA_HTTP_PORT = 3000;
+/** uid the Grafana image runs as (group 0). */
+export const GRAFANA_UID = 472;
+
+const PROVISIONING = "grafana/provisioning";
+const PROVISIONING_PATH = "/etc/grafana/provisioning";
+
+/** The provisioning files for a stack, keyed by their path under the render output folder. */
+export function renderGrafanaProvisioning(settings: Settings): UploadSpec[] {
+  const file = (relative: string, content: string): UploadSpec => ({
+    file: `${PROVISIONING}/${relative}`,
+    path: `${PROVISIONING_PATH}/${relative}`,
+    content,
+  });
+  return [
+    file("datasources/loki.yml", renderTemplate(`${PROVISIONING}/datasources/loki.yml`, { lokiUrl: lokiInternalUrl(settings) })),
+    file("dashboards/dashboards.yml", renderTemplate(`${PROVISIONING}/dashboards/dashboards.yml`, {})),
+    file("dashboards/trust-apis.json", renderTrustApisDashboard(settings.apis.map((api) => api.name))),
+  ];
+}
+
+/** Where Grafana keeps its database (users, preferences). */
+export function grafanaDataVolume(settings: Settings): DataVolume {
+  return dataVolume(settings, "grafana", "/var/lib/grafana", GRAFANA_UID, 0);
+}
+
+/** Grafana's container. */
+export function grafanaContainer(settings: Settings): ContainerSpec {
+  return {
+    service: "grafana",
+    name: containerName(settings, "grafana"),
+    image: settings.images.grafana,
+    command: [],
+    env: {
+      GF_SECURITY_ADMIN_USER: settings.grafanaAdminUser,
+      GF_SECURITY_ADMIN_PASSWORD: { secret: "grafanaAdminPassword" },
+      GF_AUTH_ANONYMOUS_ENABLED: "false",
+      GF_USERS_ALLOW_SIGN_UP: "false",
+      // Sites may be air-gapped: nothing phones home.
+      GF_ANALYTICS_REPORTING_ENABLED: "false",
+      GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+      GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
+      GF_ANALYTICS_FEEDBACK_LINKS_ENABLED: "false",
+      GF_NEWS_NEWS_FEED_ENABLED: "false",
+      GF_SECURITY_DISABLE_GRAVATAR: "true",
+      GF_SNAPSHOTS_EXTERNAL_ENABLED: "false",
+    },
+    ports: [{ internal: GRAFANA_HTTP_PORT, external: settings.grafanaPort, ip: settings.grafanaBindAddress }],
+    mounts: [dataMount(grafanaDataVolume(settings))],
+    labels: stackLabels(settings, "grafana"),
+    networks: [networkName(settings)],
+    restart: settings.restartPolicy,
+    healthcheck: {
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${GRAFANA_HTTP_PORT}/api/health`],
+      interval: "15s",
+      timeout: "5s",
+      retries: 5,
+      startPeriod: "30s",
+    },
+    user: `${GRAFANA_UID}:0`,
+    uploads: renderGrafanaProvisioning(settings),
+    logDriver: ROTATED_JSON_LOG,
+    stopGracePeriodSeconds: 30,
+    capabilities: { drop: ["ALL"], add: [] },
+    securityOpts: NO_NEW_PRIVILEGES,
+    dependsOn: ["loki"],
+  };
+}
+
+/** Arguments of the Grafana component. */
+export interface GrafanaArgs {
+  /** Grafana's container spec. */
+  spec: ContainerSpec;
+  /** Where its database lives. */
+  data: DataVolume;
+  /** The stack around it. */
+  context: ServiceContext;
+  /** Loki, which must be ready before Grafana starts. */
+  loki: pulumi.Resource;
+}
+
+/** Grafana with its data volume and provisioning. */
+export class Grafana extends pulumi.ComponentResource {
+  /** The Grafana container. */
+  readonly container: docker.Container;
+
+  constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flip:logging:Grafana", name, {}, opts);
+    const data = declareDataVolume(args.data, args.context, this);
+    this.container = declareContainer(args.spec, args.context, this, [data, args.loki]);
+    this.registerOutputs({ containerName: this.container.name });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Grafana Loki: log storage for the site. Its config file, its container and its component.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { declareContainer, declareDataVolume, ServiceContext } from "./container";
+import { Settings } from "./settings";
+import {
+  ContainerSpec,
+  containerName,
+  dataMount,
+  dataVolume,
+  DataVolume,
+  networkName,
+  NO_NEW_PRIVILEGES,
+  ROTATED_JSON_LOG,
+  stackLabels,
+} from "./spec";
+import { renderTemplate } from "./templates";
+
+/** Port Loki listens on inside its container. */
+export const LOKI_HTTP_PORT = 3100;
+/** Where the config file lives, in the render output and in the container. */
+export const LOKI_CONFIG = { file: "loki/loki-config.yml", path: "/etc/loki/loki-config.yml" };
+/** uid and gid the Loki image runs as. */
+export const LOKI_UID = 10001;
+
+/** Loki's URL on the stack network, for Alloy and Grafana. */
+export function lokiInternalUrl(settings: Settings): string {
+  return `http://${containerName(settings, "loki")}:${LOKI_HTTP_PORT}`;
+}
+
+/** The Loki config file for a stack. */
+export function renderLokiConfig(settings: Settings): string {
+  return renderTemplate(LOKI_CONFIG.file, { retentionPeriod: settings.retentionPeriod });
+}
+
+/** Where Loki keeps chunks, index and compactor state. */
+export function lokiDataVolume(settings: Settings): DataVolume {
+  return dataVolume(settings, "loki", "/loki", LOKI_UID, LOKI_UID);
+}
+
+/** Loki's container. */
+export function lokiContainer(settings: Settings): ContainerSpec {
+  return {
+    service: "loki",
+    name: containerName(settings, "loki"),
+    image: settings.images.loki,
+    command: [`-config.file=${LOKI_CONFIG.path}`],
+    env: {},
+    ports: [{ internal: LOKI_HTTP_PORT, external: settings.lokiPort, ip: settings.lokiBindAddress }],
+    mounts: [dataMount(lokiDataVolume(settings))],
+    labels: stackLabels(settings, "loki"),
+    networks: [networkName(settings)],
+    restart: settings.restartPolicy,
+    healthcheck: {
+      // The 3.4 image is distroless apart from busybox; /ready answers 503 for about 15 s after start.
+      test: ["CMD", "/busybox/wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${LOKI_HTTP_PORT}/ready`],
+      interval: "10s",
+      timeout: "5s",
+      retries: 6,
+      startPeriod: "30s",
+    },
+    user: `${LOKI_UID}:${LOKI_UID}`,
+    uploads: [{ ...LOKI_CONFIG, content: renderLokiConfig(settings) }],
+    logDriver: ROTATED_JSON_LOG,
+    // Loki flushes in-memory chunks on SIGTERM; cutting that short loses the newest lines.
+    stopGracePeriodSeconds: 60,
+    capabilities: { drop: ["ALL"], add: [] },
+    securityOpts: NO_NEW_PRIVILEGES,
+    dependsOn: [],
+  };
+}
+
+/** Arguments of the Loki component. */
+export interface LokiArgs {
+  /** Loki's container spec. */
+  spec: ContainerSpec;
+  /** Where its data lives. */
+  data: DataVolume;
+  /** The stack around it. */
+  context: ServiceContext;
+}
+
+/** Grafana Loki with its data volume. */
+export class Loki extends pulumi.ComponentResource {
+  /** The Loki container. */
+  readonly container: docker.Container;
+
+  constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flip:logging:Loki", name, {}, opts);
+    const data = declareDataVolume(args.data, args.context, this);
+    this.container = declareContainer(args.spec, args.context, this, [data]);
+    this.registerOutputs({ containerName: this.container.name });
+  }
+}
