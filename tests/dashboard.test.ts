@@ -1,0 +1,342 @@
+import * as fs from "fs";
+import * as path from "path";
+import { renderAlloyConfig } from "../components/alloy";
+import { panelQueries, readTrustApisDashboard, renderTrustApisDashboard } from "../components/dashboard";
+import { parseSettings } from "../components/settings";
+import schema from "../contract/log-line.schema.json";
+import { analyseQuery, GrafanaVariable, interpolate, labelsSetByAlloy, VariableSelection } from "./helpers/logql";
+
+const DEFAULT_APIS = ["trust-api", "data-access-api", "imaging-api"];
+const rendered = renderTrustApisDashboard(DEFAULT_APIS);
+const dashboard = JSON.parse(rendered);
+const variables: GrafanaVariable[] = dashboard.templating.list;
+const queries = panelQueries(rendered);
+
+const alloyLabels = new Set(labelsSetByAlloy(renderAlloyConfig(parseSettings({}, "dev"))));
+const contractFields = new Set(Object.keys(schema.properties));
+// Labels Loki itself adds to a line that failed a stage.
+const LOKI_ERROR_LABELS = new Set(["__error__", "__error_details__"]);
+
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  datasource?: { type: string; uid: string };
+  targets?: Array<{ datasource?: { type: string; uid: string }; legendFormat?: string; queryType?: string; expr: string }>;
+  fieldConfig?: { defaults: { unit?: string } };
+  transformations?: Array<{ id: string; options: Record<string, unknown> }>;
+  options?: { sortBy?: Array<{ displayName: string; desc: boolean }> };
+}
+const panels: Panel[] = dashboard.panels;
+// Analyses a panel query as Grafana would send it with every API selected.
+const analyse = (expr: string) => {
+  const analysis = analyseQuery(interpolate(expr, variables, { api: "All", level: "All" }), alloyLabels);
+  expect(analysis.syntaxErrors).toEqual([]);
+  return analysis;
+};
+const panel = (title: RegExp): Panel => {
+  const found = panels.filter((p) => title.test(p.title));
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+const SELECTIONS: Array<[string, VariableSelection]> = [
+  ["All APIs and levels", { api: "All", level: "All" }],
+  ["one API and one level", { api: ["imaging-api"], level: ["ERROR"] }],
+  ["two APIs and two levels", { api: ["trust-api", "data-access-api"], level: ["INFO", "WARNING"] }],
+];
+const cases = SELECTIONS.flatMap(([selection, values]) =>
+  queries.map((q) => ({ name: `${q.panelTitle} ${q.refId} with ${selection}`, expr: interpolate(q.expr, variables, values) })),
+);
+
+describe("Trust APIs dashboard queries", () => {
+  it.each(cases)("$name parses with the official LogQL grammar and Loki would accept it", ({ expr }) => {
+    const analysis = analyseQuery(expr, alloyLabels);
+    expect({ expr, errors: analysis.syntaxErrors, rejections: analysis.lokiRejections }).toEqual({ expr, errors: [], rejections: [] });
+  });
+
+  it.each(cases)("$name is cheap: labels in the selector, named fields, parse errors guarded", ({ expr }) => {
+    expect(analyseQuery(expr, alloyLabels).costProblems).toEqual([]);
+  });
+
+  it.each(queries.map((q) => ({ name: `${q.panelTitle} ${q.refId}`, expr: interpolate(q.expr, variables, { api: "All", level: "All" }) })))(
+    "$name uses only stream labels that Alloy sets and fields that the log contract defines",
+    ({ expr }) => {
+      const analysis = analyseQuery(expr, alloyLabels);
+      const extracted = analysis.extractions.map((e) => e.label);
+      for (const e of analysis.extractions) expect(contractFields).toContain(e.expression);
+      for (const label of analysis.selectors.flat().map((m) => m.label)) expect(alloyLabels).toContain(label);
+      for (const label of [...analysis.labelFilters, ...analysis.groupings, ...analysis.unwraps]) {
+        const known = LOKI_ERROR_LABELS.has(label) || alloyLabels.has(label) || (extracted.includes(label) && contractFields.has(label));
+        expect({ label, known }).toEqual({ label, known: true });
+      }
+      for (const label of analysis.unwraps) expect(extracted).toContain(label);
+    },
+  );
+
+  it("runs every stat over the whole time range as an instant query, so Loki evaluates it once", () => {
+    for (const p of panels.filter((p) => p.type === "stat")) {
+      for (const t of p.targets ?? []) {
+        expect({ title: p.title, queryType: t.queryType, range: /\[\$__range\]/.test(t.expr) }).toEqual({ title: p.title, queryType: "instant", range: true });
+      }
+    }
+  });
+
+  it("never parses a line in the request rate, error line and Active APIs queries", () => {
+    const plain = [panel(/^Request rate$/), panel(/^Request rate by API/), panel(/^Active APIs/)].flatMap((p) => p.targets ?? []);
+    plain.push(panel(/^Errors/).targets![0], panel(/^Error rate by API/).targets![0]);
+    for (const t of plain) expect(analyse(t.expr).extractions.length + analyse(t.expr).bareParsers.length).toBe(0);
+  });
+
+  it.each([
+    ["Request rate", /^Request rate$/, "reqps"],
+    ["Request rate by API", /^Request rate by API/, "reqps"],
+    ["Status codes", /^Status codes/, "reqps"],
+    ["Error rate by API", /^Error rate by API/, "suffix:/s"],
+  ])("%s is per second: it uses rate() and a per-second unit", (_name, title, unit) => {
+    const p = panel(title);
+    expect(p.fieldConfig?.defaults.unit).toBe(unit);
+    for (const t of p.targets ?? []) expect(t.expr).toMatch(/\brate\(/);
+    expect(p.title + (p.fieldConfig?.defaults.unit ?? "")).toMatch(/per second|rate|\/s|reqps/i);
+  });
+
+  it.each([
+    ["p95 latency", /^p95 latency/],
+    ["p95 request duration by API", /^p95 request duration by API/],
+  ])("%s is the 95th percentile of duration_ms in milliseconds", (_name, title) => {
+    const p = panel(title);
+    expect(p.fieldConfig?.defaults.unit).toBe("ms");
+    for (const t of p.targets ?? []) {
+      expect(t.expr).toMatch(/^quantile_over_time\(0\.95,/);
+      expect(analyse(t.expr).unwraps).toEqual(["duration_ms"]);
+    }
+  });
+
+  it("counts ERROR and CRITICAL lines and 5xx responses separately, and says so in the title", () => {
+    const p = panel(/^Errors/);
+    expect(p.title).toMatch(/error lines/i);
+    expect(p.title).toMatch(/5xx/);
+    const [lines, responses] = (p.targets ?? []).map((t) => analyse(t.expr));
+    expect(lines.selectors[0]).toContainEqual({ label: "level", op: "=~", value: "ERROR|CRITICAL" });
+    expect(responses.selectors[0]).toContainEqual({ label: "event", op: "=", value: "request.completed" });
+    expect(responses.numberFilters).toEqual([{ label: "status_code", op: ">=", value: 500 }]);
+  });
+
+  it("counts in Active APIs only the APIs selected in the dropdown", () => {
+    const expr = panel(/^Active APIs/).targets![0].expr;
+    expect(expr).toMatch(/^count\(sum by \(api\) /);
+    const oneApi = analyseQuery(interpolate(expr, variables, { api: ["imaging-api"] }));
+    expect(oneApi.selectors[0]).toContainEqual({ label: "api", op: "=~", value: "imaging-api" });
+  });
+
+  it("sorts the slowest-requests table by duration_ms converted to a number, slowest first", () => {
+    const p = panel(/^Slowest requests/);
+    const ids = (p.transformations ?? []).map((t) => t.id);
+    const conversions = (p.transformations ?? []).find((t) => t.id === "convertFieldType")!.options.conversions;
+    expect(conversions).toContainEqual({ targetField: "duration_ms", destinationType: "number" });
+    const sort = (p.transformations ?? []).find((t) => t.id === "sortBy")!.options.sort;
+    expect(sort).toEqual([{ field: "duration_ms", desc: true }]);
+    expect(ids.indexOf("convertFieldType")).toBeLessThan(ids.indexOf("sortBy"));
+    expect(p.options?.sortBy).toEqual([{ displayName: "duration_ms", desc: true }]);
+  });
+
+  it("names in table transformations only fields of the log contract or Grafana's own columns", () => {
+    const named = JSON.stringify(panel(/^Slowest requests/).transformations)
+      .match(/"(?:targetField|field)":"([^"]+)"|"names":\[([^\]]*)\]/g)!
+      .flatMap((m) => [...m.matchAll(/"([a-z_A-Z]+)"/g)].map((x) => x[1]))
+      .filter((n) => !["targetField", "field", "names"].includes(n));
+    const expressions = analyse(panel(/^Slowest requests/).targets![0].expr).extractions.map((e) => e.label);
+    for (const name of named) {
+      expect({ name, known: name === "Time" || (contractFields.has(name) && (expressions.includes(name) || alloyLabels.has(name))) }).toEqual({ name, known: true });
+    }
+  });
+
+  const fixtureLines = fs
+    .readFileSync(path.join(__dirname, "fixtures", "log-lines", "valid.jsonl"), "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "");
+  const prefiltered = queries.filter((q) => analyse(q.expr).lineFilters.length > 0);
+
+  it.each(prefiltered.map((q) => ({ name: `${q.panelTitle} ${q.refId}`, expr: q.expr })))(
+    "$name: the line filter that spares the parser never drops a contract line the exact filter keeps",
+    ({ expr }) => {
+      const analysis = analyse(expr);
+      const matchesAnchored = (re: string, value: unknown) => typeof value === "string" && new RegExp(`^(?:${re})$`).test(value);
+      const inStream = (record: Record<string, unknown>) =>
+        analysis.selectors[0].every((m) => (m.op === "=" ? record[m.label] === m.value : m.op === "=~" ? matchesAnchored(m.value, record[m.label]) : false));
+      const keptByExactFilter = (record: Record<string, unknown>) =>
+        analysis.numberFilters.every((f) => {
+          const v = Number(record[f.label]);
+          return { ">": v > f.value, ">=": v >= f.value, "<": v < f.value, "<=": v <= f.value, "==": v === f.value, "=": v === f.value, "!=": v !== f.value }[f.op];
+        });
+      const passesLineFilters = (line: string) =>
+        analysis.lineFilters.every((f) => (f.op === "|=" ? line.includes(f.value) : f.op === "|~" ? new RegExp(f.value).test(line) : false));
+      const stream = fixtureLines.filter((line) => inStream(JSON.parse(line)));
+      const kept = stream.filter((line) => keptByExactFilter(JSON.parse(line)));
+      expect(kept.length).toBeGreaterThan(0);
+      for (const line of kept) expect({ line, passes: passesLineFilters(line) }).toEqual({ line, passes: true });
+      // The filter earns its place only if it spares the parser some lines.
+      expect(stream.filter((line) => !passesLineFilters(line)).length).toBeGreaterThan(0);
+    },
+  );
+
+  it("shows one legend entry per API in the by-API time series", () => {
+    for (const p of panels.filter((p) => /by API/.test(p.title))) {
+      for (const t of p.targets ?? []) {
+        expect(t.legendFormat).toMatch(/\{\{api\}\}/);
+        expect(analyse(t.expr).groupings).toContain("api");
+      }
+    }
+  });
+});
+
+describe("Grafana variable interpolation in the tests", () => {
+  it.each([
+    ["All uses the variable's allValue verbatim", { api: "All" }, '{api=~".+"}'],
+    ["one value stays as it is", { api: ["trust-api"] }, '{api=~"trust-api"}'],
+    ["several values become an alternation", { api: ["trust-api", "imaging-api"] }, '{api=~"trust-api|imaging-api"}'],
+    ["regex characters are escaped for a LogQL string", { api: ["a.b"] }, '{api=~"a\\\\.b"}'],
+  ] as Array<[string, VariableSelection, string]>)("%s", (_name, selection, expected) => {
+    expect(interpolate('{api=~"$api"}', variables, selection)).toBe(expected);
+  });
+
+  it("fills the interval and range variables with durations", () => {
+    expect(interpolate("[$__auto] [$__interval] [${__rate_interval}] [$__range]", variables, {})).toBe("[1m] [1m] [1m] [6h]");
+  });
+});
+
+describe("LogQL checks catch what the grammar accepts but Loki or this project refuses", () => {
+  it.each([
+    ["quantile_over_time without its quantile", 'quantile_over_time({api="a"} | json duration_ms | unwrap duration_ms [1m])'],
+    ["quantile_over_time without unwrap", 'quantile_over_time(0.95, {api="a"} [1m])'],
+    ["count_over_time with unwrap", 'count_over_time({api="a"} | json duration_ms | unwrap duration_ms [1m])'],
+    ["bytes_rate with unwrap", 'bytes_rate({api="a"} | json duration_ms | unwrap duration_ms [1m])'],
+    ["sum_over_time without unwrap", 'sum_over_time({api="a"} [1m])'],
+    ["by on count_over_time", 'count_over_time({api="a"} [1m]) by (api)'],
+    ["by on rate", 'rate({api="a"} [1m]) by (api)'],
+    ["by on sum_over_time", 'sum_over_time({api="a"} | json duration_ms | unwrap duration_ms [1m]) by (api)'],
+    ["a parameter on rate", 'rate(0.5, {api="a"} [1m])'],
+    ["topk without its k", 'topk(sum by (api) (rate({api="a"} [1m])))'],
+    ["sort with grouping", 'sort by (api) (sum by (api) (rate({api="a"} [1m])))'],
+    ["a selector that matches the empty value", 'sum(rate({api=~".*"} [1m]))'],
+    ["a selector of only negative matchers", '{api!="a"}'],
+  ])("Loki refuses %s", (_name, expr) => {
+    const analysis = analyseQuery(expr);
+    expect(analysis.syntaxErrors).toEqual([]);
+    expect(analysis.lokiRejections).not.toEqual([]);
+  });
+
+  it.each([
+    ["quantile_over_time by (api)", 'quantile_over_time(0.95, {api="a"} | json duration_ms | __error__="" | unwrap duration_ms | __error__="" [1m]) by (api)'],
+    ["max_over_time by (api)", 'max_over_time({api="a"} | json duration_ms | __error__="" | unwrap duration_ms | __error__="" [1m]) by (api)'],
+    ["rate of unwrapped values, which Loki 3.4 allows", 'sum(rate({api="a"} | json duration_ms | __error__="" | unwrap duration_ms | __error__="" [1m]))'],
+    ["sum by (api) around count_over_time", 'sum by (api) (count_over_time({api="a"} [1m]))'],
+    ["an empty-compatible matcher beside a selective one", '{api=~".+", level=~".*"}'],
+    ["topk with its k", 'topk(5, sum by (api) (rate({api="a"} [1m])))'],
+  ])("Loki accepts %s", (_name, expr) => {
+    const analysis = analyseQuery(expr);
+    expect({ errors: analysis.syntaxErrors, rejections: analysis.lokiRejections, cost: analysis.costProblems }).toEqual({ errors: [], rejections: [], cost: [] });
+  });
+
+  it.each([
+    ["a bare json parser", 'sum(rate({api="a"} | json | __error__="" [1m]))'],
+    ["a stream label filtered after parsing", 'sum(rate({api="a"} | json | event="request.completed" | __error__="" [1m]))'],
+    ["a stream label filtered without parsing", 'sum(rate({api="a"} | level="ERROR" [1m]))'],
+    ["a parse without an error guard", 'sum by (s) (rate({api="a"} | json s="status_code" [1m]))'],
+    ["an unwrap without an error guard after it", 'quantile_over_time(0.95, {api="a"} | json duration_ms | __error__="" | unwrap duration_ms [1m]) by (api)'],
+    ["a numeric filter after the only guard", 'sum(count_over_time({api="a"} | json status_code | __error__="" | status_code >= 500 [1m]))'],
+  ])("the cost check flags %s", (_name, expr) => {
+    expect(analyseQuery(expr, new Set(["api", "event", "level"])).costProblems).not.toEqual([]);
+  });
+
+  it("reports a grammar error as such", () => {
+    expect(analyseQuery('sum(rate({api="a"} [$__rate_interval]))').syntaxErrors).not.toEqual([]);
+  });
+});
+
+describe("Labels set by the rendered Alloy config", () => {
+  it("are the container labels plus the three promoted from the line", () => {
+    expect([...alloyLabels]).toEqual(["api", "container", "event", "level", "project", "service"]);
+  });
+
+  it("include every field the log contract marks as a Loki label", () => {
+    const marked = Object.entries(schema.properties)
+      .filter(([, spec]) => (spec as Record<string, unknown>)["x-loki-label"] === true)
+      .map(([name]) => name);
+    for (const name of marked) expect(alloyLabels).toContain(name);
+  });
+});
+
+describe("Dashboard layout and provisioning", () => {
+  it("has every panel of SPEC section 5, each with a unique id, a title and the loki datasource", () => {
+    expect(panels).toHaveLength(11);
+    expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+    for (const p of panels) {
+      expect(p.title).toBeTruthy();
+      expect(p.datasource).toEqual({ type: "loki", uid: "loki" });
+      for (const t of p.targets ?? []) expect(t.datasource).toEqual({ type: "loki", uid: "loki" });
+    }
+    expect(panels.map((p) => p.type).sort()).toEqual(["logs", "logs", "stat", "stat", "stat", "stat", "table", "timeseries", "timeseries", "timeseries", "timeseries"]);
+  });
+
+  it("places panels on the 24-column grid without overlaps", () => {
+    for (const p of panels) {
+      expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
+      expect(Math.min(p.gridPos.x, p.gridPos.y, p.gridPos.w - 1, p.gridPos.h - 1)).toBeGreaterThanOrEqual(0);
+    }
+    for (const a of panels) {
+      for (const b of panels) {
+        if (a.id >= b.id) continue;
+        const overlap =
+          a.gridPos.x < b.gridPos.x + b.gridPos.w && b.gridPos.x < a.gridPos.x + a.gridPos.w &&
+          a.gridPos.y < b.gridPos.y + b.gridPos.h && b.gridPos.y < a.gridPos.y + a.gridPos.h;
+        expect({ a: a.title, b: b.title, overlap }).toEqual({ a: a.title, b: b.title, overlap: false });
+      }
+    }
+  });
+
+  it("is a provisionable dashboard: no id, a short uid, a refresh and a time range", () => {
+    expect(dashboard.id).toBeNull();
+    expect(dashboard.uid.length).toBeLessThanOrEqual(40);
+    expect(dashboard.title).toBe("Trust APIs");
+    expect(dashboard.refresh).toMatch(/^\d+[smh]$/);
+    expect(dashboard.time).toEqual({ from: "now-6h", to: "now" });
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(39);
+  });
+
+  it("lets the api dropdown pick any of several APIs, with All matching every non-empty name", () => {
+    const api = variables.find((v) => v.name === "api")!;
+    expect(api).toMatchObject({ type: "custom", multi: true, includeAll: true, allValue: ".+", query: DEFAULT_APIS.join(",") });
+    for (const q of queries) {
+      if (q.expr.includes("api")) expect(q.expr).toMatch(/\{api=~"\$api"/);
+    }
+  });
+
+  it("puts a fourth API of the stack in the dropdown, with All selected", () => {
+    const fourApis = JSON.parse(renderTrustApisDashboard([...DEFAULT_APIS, "genomics-api"]));
+    const api = fourApis.templating.list.find((v: GrafanaVariable) => v.name === "api");
+    expect(api.query).toBe("trust-api,data-access-api,imaging-api,genomics-api");
+    expect(api.options.map((o: { value: string }) => o.value)).toEqual(["$__all", ...DEFAULT_APIS, "genomics-api"]);
+    expect(api.current).toEqual({ selected: true, text: ["All"], value: ["$__all"] });
+  });
+
+  it("renders the same bytes for the same APIs", () => {
+    expect(renderTrustApisDashboard(DEFAULT_APIS)).toBe(rendered);
+    expect(rendered.endsWith("}\n")).toBe(true);
+  });
+
+  it("keeps the file in the repository equal to the render for the default APIs", () => {
+    const file = fs.readFileSync(path.join(__dirname, "..", "config-files", "grafana", "provisioning", "dashboards", "trust-apis.json"), "utf8");
+    expect(JSON.parse(file)).toEqual(readTrustApisDashboard());
+    expect(rendered).toBe(file);
+  });
+
+  it.each([
+    ["no API at all", [], "`apis` must list at least one API"],
+    ["a name with a comma", ["trust-api,evil"], '`apis` has the name "trust-api,evil"'],
+    ["a name in capitals", ["Trust-API"], '`apis` has the name "Trust-API"'],
+  ])("refuses %s", (_name, names, message) => {
+    expect(() => renderTrustApisDashboard(names)).toThrow(message);
+  });
+});
