@@ -8,7 +8,8 @@ import * as random from "@pulumi/random";
 import { parseSettings, rawConfigFromPulumi, Settings } from "./components/settings";
 import { LoggingStack, planContainers, stackPlan } from "./components/stack";
 
-// Pulumi's own record of which config keys were set with --secret; not part of its typed surface.
+// Pulumi's own record of which config keys were set with --secret; it is not in the typed surface.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
 
 const settings: Settings = parseSettings(

@@ -83,7 +83,6 @@ export function alloyContainer(settings: Settings): ContainerSpec {
     stopGracePeriodSeconds: 30,
     capabilities: { drop: ["ALL"], add: [] },
     securityOpts: NO_NEW_PRIVILEGES,
-    dependsOn: ["loki"],
   };
 }
 

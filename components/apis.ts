@@ -2,12 +2,18 @@
  * The Trust API containers: each runs with the labels Alloy discovers it by and with `LOG_LEVEL`
  * from the stack's one `logLevel` setting.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DISCOVERY_LABEL } from "./alloy";
 import { declareContainer, ServiceContext } from "./container";
 import { ApiSettings, Settings } from "./settings";
-import { ContainerSpec, containerName, networkName, NO_NEW_PRIVILEGES, ROTATED_JSON_LOG } from "./spec";
+import { ContainerSpec, containerName, networkName, NO_NEW_PRIVILEGES, ROTATED_JSON_LOG, UploadSpec } from "./spec";
+
+/** The log_config library, uploaded into the demo generators. */
+export const LOG_CONFIG_DIR = path.join(__dirname, "..", "log_config");
+const DEMO_APP_PATH = "/app";
 
 /** The Docker labels that make Alloy collect an API and name its `service` and `project`. */
 export function discoveryLabels(settings: Settings, api: ApiSettings): Record<string, string> {
@@ -40,8 +46,46 @@ export function apiContainer(settings: Settings, api: ApiSettings): ContainerSpe
     // Capabilities are left as the image expects; privilege escalation is still refused.
     capabilities: { drop: [], add: [] },
     securityOpts: NO_NEW_PRIVILEGES,
-    dependsOn: [],
   };
+}
+
+/** The log_config package as uploads into a demo generator, in a fixed order. */
+export function logConfigUploads(): UploadSpec[] {
+  return fs
+    .readdirSync(LOG_CONFIG_DIR)
+    .filter((name) => name.endsWith(".py"))
+    .sort()
+    .map((name) => ({
+      file: `demo/log_config/${name}`,
+      path: `${DEMO_APP_PATH}/log_config/${name}`,
+      content: fs.readFileSync(path.join(LOG_CONFIG_DIR, name), "utf8"),
+    }));
+}
+
+/**
+ * A demo traffic generator serving an API's name: same container name, discovery labels and
+ * `LOG_LEVEL`, but a stock Python image running log_config's generator, so a dev stack shows a
+ * live dashboard without the Trust's images.
+ */
+export function demoApiContainer(settings: Settings, api: ApiSettings): ContainerSpec {
+  const real = apiContainer(settings, api);
+  return {
+    ...real,
+    image: settings.images.demo,
+    command: ["python", "-m", "log_config.demo", "--api", api.name],
+    workingDir: DEMO_APP_PATH,
+    env: { LOG_LEVEL: settings.logLevel, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1" },
+    ports: [],
+    user: "65534:65534",
+    uploads: logConfigUploads(),
+    // The generator needs no privilege at all.
+    capabilities: { drop: ["ALL"], add: [] },
+  };
+}
+
+/** The container that serves an API: its own image, or the demo generator when `demo` is on. */
+export function servingContainer(settings: Settings, api: ApiSettings): ContainerSpec {
+  return settings.demo ? demoApiContainer(settings, api) : apiContainer(settings, api);
 }
 
 /** Arguments of the Trust APIs component. */

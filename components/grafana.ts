@@ -88,7 +88,6 @@ export function grafanaContainer(settings: Settings): ContainerSpec {
     stopGracePeriodSeconds: 30,
     capabilities: { drop: ["ALL"], add: [] },
     securityOpts: NO_NEW_PRIVILEGES,
-    dependsOn: ["loki"],
   };
 }
 

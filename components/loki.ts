@@ -68,7 +68,6 @@ export function lokiContainer(settings: Settings): ContainerSpec {
     stopGracePeriodSeconds: 60,
     capabilities: { drop: ["ALL"], add: [] },
     securityOpts: NO_NEW_PRIVILEGES,
-    dependsOn: [],
   };
 }
 

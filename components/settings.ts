@@ -39,6 +39,8 @@ export interface ImageSettings {
   alloy: string;
   /** Grafana image. */
   grafana: string;
+  /** Stock Python image the demo traffic generators run in. */
+  demo: string;
 }
 
 /** Where the Docker engine is and how commands reach its host. */
@@ -122,6 +124,7 @@ export const DEFAULT_IMAGES: ImageSettings = {
   loki: "grafana/loki:3.4.0",
   alloy: "grafana/alloy:v1.9.0",
   grafana: "grafana/grafana:11.5.0",
+  demo: "python:3.11-slim",
 };
 
 /** The three FLIP APIs every Trust site runs unless its stack lists others. */
@@ -161,7 +164,7 @@ export const SETTING_DOCS: ReadonlyArray<{ key: string; type: string; developmen
   { key: "volumeRoot", type: "string", development: "unset (named Docker volumes)", production: "`/opt/flip/volumes`", allowed: "an absolute path" },
   { key: "collect", type: "string", development: "`all`", production: "`all`", allowed: "`all`, `labelled`" },
   { key: "apis", type: "list of `{name, image, port?, env?}`", development: "the three FLIP APIs", production: "the three FLIP APIs", allowed: "unique names (lowercase, digits, hyphens), pinned images, ports 1-65535, env names `[A-Za-z_][A-Za-z0-9_]*` except `LOG_LEVEL`" },
-  { key: "images", type: "object `{loki?, alloy?, grafana?}`", development: "`grafana/loki:3.4.0`, `grafana/alloy:v1.9.0`, `grafana/grafana:11.5.0`", production: "same", allowed: "image references with a tag or digest; not `latest` in production" },
+  { key: "images", type: "object `{loki?, alloy?, grafana?, demo?}`", development: "`grafana/loki:3.4.0`, `grafana/alloy:v1.9.0`, `grafana/grafana:11.5.0`, `python:3.11-slim`", production: "same", allowed: "image references with a tag or digest; not `latest` in production" },
   { key: "dockerHost", type: "string", development: "unset (local socket)", production: "unset (local socket)", allowed: "`unix:///path` or `ssh://[user@]host[:port]`" },
   { key: "restartPolicy", type: "string", development: "`unless-stopped`", production: "`always`", allowed: "`no`, `on-failure`, `always`, `unless-stopped`; production: `always`, `unless-stopped`" },
   { key: "demo", type: "boolean", development: "`false`", production: "`false`", allowed: "`true`, `false`; `true` only in development" },

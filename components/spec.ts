@@ -101,8 +101,6 @@ export interface ContainerSpec {
   capabilities: { drop: string[]; add: string[] };
   /** Docker security options. */
   securityOpts: string[];
-  /** Services that must be healthy before this one starts. */
-  dependsOn: string[];
 }
 
 /** A place where a service keeps data that must outlive its container. */

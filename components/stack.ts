@@ -5,7 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Alloy, alloyContainer, alloyDataVolume } from "./alloy";
-import { apiContainer, TrustApis } from "./apis";
+import { servingContainer, TrustApis } from "./apis";
 import { ServiceContext } from "./container";
 import { Grafana, grafanaContainer, grafanaDataVolume } from "./grafana";
 import { Loki, lokiContainer, lokiDataVolume } from "./loki";
@@ -38,7 +38,7 @@ export function stackPlan(settings: Settings): StackPlan {
     loki: lokiContainer(settings),
     alloy: alloyContainer(settings),
     grafana: grafanaContainer(settings),
-    apis: settings.apis.map((api) => apiContainer(settings, api)),
+    apis: settings.apis.map((api) => servingContainer(settings, api)),
     data: { loki: lokiDataVolume(settings), alloy: alloyDataVolume(settings), grafana: grafanaDataVolume(settings) },
   };
 }

@@ -1,0 +1,126 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DeclaredOptions, DeclaredResource, isSecretInput, list, mockStack, plain, runProgram, stackFileConfig, valueOf } from "./helpers/program";
+
+// The real Pulumi.dev.yaml: demo on, LOG_LEVEL DEBUG, Grafana on loopback.
+const declared: DeclaredResource[] = mockStack("dev", stackFileConfig("dev"));
+
+let program: typeof import("../index");
+let options: DeclaredOptions;
+
+beforeAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ({ program, options } = await runProgram(() => require("../index") as typeof import("../index")));
+});
+
+const containers = () => declared.filter((resource) => resource.type === "docker:index/container:Container");
+const container = (name: string) => {
+  const found = containers().find((resource) => resource.inputs.name === name);
+  if (!found) {
+    throw new Error(`no container ${name}; declared: ${containers().map((c) => c.inputs.name).join(", ")}`);
+  }
+  return found;
+};
+
+describe("the dev stack under mocks", () => {
+  it("declares one network, three data volumes and a container per service and API", () => {
+    expect(declared.filter((r) => r.type === "docker:index/network:Network").map((r) => r.inputs.name)).toEqual(["dev-logging"]);
+    expect(declared.filter((r) => r.type === "docker:index/volume:Volume").map((r) => r.inputs.name).sort()).toEqual([
+      "dev-alloy-data",
+      "dev-grafana-data",
+      "dev-loki-data",
+    ]);
+    expect(containers().map((c) => c.inputs.name).sort()).toEqual([
+      "dev-alloy",
+      "dev-data-access-api",
+      "dev-grafana",
+      "dev-imaging-api",
+      "dev-loki",
+      "dev-trust-api",
+    ]);
+  });
+
+  it("creates no host directories when data lives in named volumes", () => {
+    expect(declared.filter((r) => r.type.startsWith("command:"))).toEqual([]);
+  });
+
+  it("generates a Grafana admin password and exports it only as a secret", async () => {
+    expect(declared.filter((r) => r.type === "random:index/randomPassword:RandomPassword")).toHaveLength(1);
+    expect(await pulumi.isSecret(program.grafanaAdminPassword)).toBe(true);
+    expect(await valueOf(program.grafanaAdminPassword)).toBe("generated-password-xyz");
+  });
+
+  it("hands Grafana the generated password in an environment marked secret", () => {
+    const envs = container("dev-grafana").inputs.envs;
+    expect(isSecretInput(envs)).toBe(true);
+    expect(list(envs)).toContain("GF_SECURITY_ADMIN_PASSWORD=generated-password-xyz");
+  });
+
+  it("keeps the environment of containers without secrets readable in previews", () => {
+    expect(isSecretInput(container("dev-trust-api").inputs.envs)).toBe(false);
+  });
+
+  it("publishes Loki and Grafana on their configured addresses and ports, and never Alloy", () => {
+    expect(list(container("dev-loki").inputs.ports)).toEqual([{ internal: 3100, external: 3100, ip: "127.0.0.1" }]);
+    expect(list(container("dev-grafana").inputs.ports)).toEqual([{ internal: 3000, external: 3000, ip: "127.0.0.1" }]);
+    expect(list(container("dev-alloy").inputs.ports)).toEqual([]);
+  });
+
+  it("mounts named volumes for data and the Docker socket read-only into Alloy only", () => {
+    expect(list(container("dev-loki").inputs.mounts)).toEqual([{ target: "/loki", source: "dev-loki-data", type: "volume", readOnly: false }]);
+    expect(list(container("dev-alloy").inputs.mounts)).toContainEqual({
+      target: "/var/run/docker.sock",
+      source: "/var/run/docker.sock",
+      type: "bind",
+      readOnly: true,
+    });
+    const socketHolders = containers().filter((c) =>
+      list(c.inputs.mounts).some((m: { source: string }) => m.source === "/var/run/docker.sock"),
+    );
+    expect(socketHolders.map((c) => c.inputs.name)).toEqual(["dev-alloy"]);
+  });
+
+  it("serves each API name with a demo generator carrying the discovery labels and LOG_LEVEL", () => {
+    const trust = container("dev-trust-api");
+    expect(trust.inputs.image).toBe("sha256:trust-api-image");
+    expect(trust.inputs.command).toEqual(["python", "-m", "log_config.demo", "--api", "trust-api"]);
+    expect(list(trust.inputs.labels)).toEqual(
+      expect.arrayContaining([
+        { label: "org.flip.logging.enabled", value: "true" },
+        { label: "org.flip.service", value: "trust-api" },
+        { label: "org.flip.project", value: "dev" },
+      ]),
+    );
+    expect(list(trust.inputs.envs)).toContain("LOG_LEVEL=DEBUG");
+    expect(list(trust.inputs.uploads).map((u: { file: string }) => u.file)).toContain("/app/log_config/demo.py");
+    expect(list(trust.inputs.networksAdvanced)).toEqual([{ name: "dev-logging", aliases: ["trust-api"] }]);
+  });
+
+  it("pulls the demo generators from the stock Python image", () => {
+    const images = declared.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => `${r.name}=${r.inputs.name}`);
+    expect(images.sort()).toEqual([
+      "alloy-image=grafana/alloy:v1.9.0",
+      "data-access-api-image=python:3.11-slim",
+      "grafana-image=grafana/grafana:11.5.0",
+      "imaging-api-image=python:3.11-slim",
+      "loki-image=grafana/loki:3.4.0",
+      "trust-api-image=python:3.11-slim",
+    ]);
+  });
+
+  it("leaves development volumes unprotected, so a developer can start afresh", () => {
+    for (const name of ["loki-data", "grafana-data", "alloy-data"]) {
+      expect(options.get(`docker:index/volume:Volume ${name}`)).toMatchObject({ protect: false, retainOnDelete: false });
+    }
+  });
+
+  it("uses a restart policy that does not fight a developer", () => {
+    expect(new Set(containers().map((c) => c.inputs.restart))).toEqual(new Set(["unless-stopped"]));
+  });
+
+  it("exports the URLs, the admin user and every container name", async () => {
+    expect(program.grafanaUrl).toBe("http://127.0.0.1:3000");
+    expect(program.lokiUrl).toBe("http://127.0.0.1:3100");
+    expect(program.grafanaAdminUser).toBe("admin");
+    expect(plain(program.containerNames)).toEqual(["dev-loki", "dev-alloy", "dev-grafana", "dev-trust-api", "dev-data-access-api", "dev-imaging-api"]);
+  });
+});
