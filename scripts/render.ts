@@ -7,10 +7,8 @@ import * as path from "path";
 import { parseSettings, rawConfigFromStackYaml, Settings, SettingsError } from "../components/settings";
 import { renderPlanFiles, stackPlan } from "../components/stack";
 
-const PROJECT_DIR = path.join(__dirname, "..");
-
 /** Settings of a stack, read from `Pulumi.<stack>.yaml` in the project folder and validated. */
-export function loadStackSettings(stack: string, projectDir = PROJECT_DIR): Settings {
+export function loadStackSettings(stack: string, projectDir: string): Settings {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
     throw new Error(`no stack file ${path.relative(process.cwd(), file) || file} for stack \`${stack}\``);
@@ -21,7 +19,13 @@ export function loadStackSettings(stack: string, projectDir = PROJECT_DIR): Sett
 /** Renders a stack into `outDir`, replacing what an earlier render left there; returns the paths written. */
 export function renderStack(settings: Settings, outDir: string): string[] {
   const files = renderPlanFiles(stackPlan(settings));
-  fs.rmSync(outDir, { recursive: true, force: true });
+  if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0) {
+    // Only an earlier render is cleared, so a mistyped --out cannot wipe someone's folder.
+    if (!fs.existsSync(path.join(outDir, "containers.json"))) {
+      throw new Error(`refusing to write into ${outDir}: it is not empty and holds no earlier render`);
+    }
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
   for (const [relative, content] of Object.entries(files)) {
     const target = path.join(outDir, relative);
     fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -46,26 +50,42 @@ function parseArgs(argv: string[]): { stack: string; out: string } {
   return { stack, out };
 }
 
-function main(): void {
+/** Where the command writes: the process's streams, or a test's. */
+export interface Output {
+  /** Progress lines. */
+  stdout: (text: string) => void;
+  /** Warnings and errors. */
+  stderr: (text: string) => void;
+}
+
+/**
+ * The render command: reads `Pulumi.<stack>.yaml` from `projectDir` (as Pulumi does from the
+ * project folder), renders into `--out`, and returns the exit code.
+ */
+export function main(argv: string[], projectDir: string, output: Output): number {
   try {
-    const { stack, out } = parseArgs(process.argv.slice(2));
-    const settings = loadStackSettings(stack);
+    const { stack, out } = parseArgs(argv);
+    const settings = loadStackSettings(stack, projectDir);
     if (settings.environment === "production" && settings.grafanaAdminPassword.kind === "generate") {
       // The password never reaches a rendered file, so the render can go on; `pulumi up` will not.
-      process.stderr.write(
+      output.stderr(
         "warning: `grafanaAdminPassword` is not set; `pulumi up` refuses production without it " +
           "(`pulumi config set --secret grafanaAdminPassword <password>`)\n",
       );
     }
-    const written = renderStack(settings, out);
-    process.stdout.write(`rendered stack ${stack}: ${written.length} files in ${out}\n`);
+    const written = renderStack(settings, path.resolve(projectDir, out));
+    output.stdout(`rendered stack ${stack}: ${written.length} files in ${out}\n`);
+    return 0;
   } catch (error) {
     const message = error instanceof SettingsError ? `invalid settings:\n${error.message}` : String((error as Error).message ?? error);
-    process.stderr.write(`${message}\n`);
-    process.exitCode = 1;
+    output.stderr(`${message}\n`);
+    return 1;
   }
 }
 
 if (require.main === module) {
-  main();
+  process.exitCode = main(process.argv.slice(2), process.cwd(), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
 }
