@@ -1,0 +1,152 @@
+/**
+ * Every rule a stack's settings can break, with one bad value each and the exact message.
+ * The same table runs through parseSettings, `npm run render` and the Pulumi program.
+ */
+
+/** One broken rule: a name, the settings that break it (raw text as in a stack file), the message. */
+export type BadSetting = [rule: string, values: Record<string, string>, message: string];
+
+/** A valid production stack; each row changes one setting of it. The password is set as a secret. */
+export const PRODUCTION_BASE: Record<string, string> = {
+  environment: "production",
+  siteName: "leeds",
+};
+
+/** The password the production base is given, as a secret. */
+export const PRODUCTION_PASSWORD = "correct-horse-battery";
+
+/** The rules, one row each. */
+export const BAD_SETTINGS: BadSetting[] = [
+  ["a port out of range", { lokiPort: "70000" }, '`lokiPort` is "70000", but it must be an integer port from 1 to 65535'],
+  ["a port that is zero", { grafanaPort: "0" }, '`grafanaPort` is "0", but it must be an integer port from 1 to 65535'],
+  ["a port that is not an integer", { grafanaPort: "30.5" }, '`grafanaPort` is "30.5", but it must be an integer port from 1 to 65535'],
+  ["a port that is a word", { lokiPort: "http" }, '`lokiPort` is "http", but it must be an integer port from 1 to 65535'],
+  [
+    "a bind address that is not an IP",
+    { lokiBindAddress: "localhost" },
+    '`lokiBindAddress` is "localhost", but it must be an IPv4 or IPv6 address such as `127.0.0.1` or `0.0.0.0`',
+  ],
+  [
+    "a Grafana bind address that is not an IP",
+    { grafanaBindAddress: "256.1.1.1" },
+    '`grafanaBindAddress` is "256.1.1.1", but it must be an IPv4 or IPv6 address such as `127.0.0.1` or `0.0.0.0`',
+  ],
+  [
+    "a retention that is not a duration",
+    { retentionPeriod: "thirty days" },
+    '`retentionPeriod` is "thirty days", but it must be a duration in whole hours, days or weeks (such as `720h`, `30d` or `4w`) of at least 24h',
+  ],
+  [
+    "a retention under 24h",
+    { retentionPeriod: "12h" },
+    '`retentionPeriod` is "12h", but it must be a duration in whole hours, days or weeks (such as `720h`, `30d` or `4w`) of at least 24h',
+  ],
+  [
+    "an unknown log level",
+    { logLevel: "WARN" },
+    '`logLevel` is "WARN", but it must be one of `DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`',
+  ],
+  [
+    "an unknown environment",
+    { environment: "staging" },
+    '`environment` is "staging", but it must be one of `development`, `production`',
+  ],
+  ["an unknown collect mode", { collect: "some" }, '`collect` is "some", but it must be one of `all`, `labelled`'],
+  [
+    "a relative volume root",
+    { volumeRoot: "opt/flip" },
+    '`volumeRoot` is "opt/flip", but it must be an absolute path without `..` or spaces, such as `/opt/flip/volumes`',
+  ],
+  [
+    "a site name with spaces",
+    { siteName: "st thomas" },
+    '`siteName` is "st thomas", but it must be lowercase letters, digits and hyphens, at most 32 characters, starting and ending with a letter or digit',
+  ],
+  [
+    "a site name with upper case",
+    { siteName: "Leeds" },
+    '`siteName` is "Leeds", but it must be lowercase letters, digits and hyphens, at most 32 characters, starting and ending with a letter or digit',
+  ],
+  [
+    "a site name longer than 32 characters",
+    { siteName: "a".repeat(33) },
+    `\`siteName\` is "${"a".repeat(33)}", but it must be lowercase letters, digits and hyphens, at most 32 characters, starting and ending with a letter or digit`,
+  ],
+  [
+    "duplicate API names",
+    { apis: JSON.stringify([{ name: "trust-api", image: "a/b:1" }, { name: "trust-api", image: "a/c:1" }]) },
+    '`apis[1].name` is "trust-api", but that name is already used by another API; API names must be unique',
+  ],
+  [
+    "an API without an image",
+    { apis: JSON.stringify([{ name: "trust-api" }]) },
+    "`apis[0].image` is missing, but every API needs an image reference such as `flip/trust-api:1.4.2`",
+  ],
+  [
+    "an API image reference that is not valid",
+    { apis: JSON.stringify([{ name: "trust-api", image: "Flip/Trust API:1" }]) },
+    '`apis[0].image` is "Flip/Trust API:1", but it must be a Docker image reference such as `grafana/loki:3.4.0`',
+  ],
+  [
+    "an API named like a logging service",
+    { apis: JSON.stringify([{ name: "loki", image: "a/b:1" }]) },
+    '`apis[0].name` is "loki", but `loki`, `alloy`, `grafana` name the logging services themselves',
+  ],
+  [
+    "an API that sets LOG_LEVEL itself",
+    { apis: JSON.stringify([{ name: "trust-api", image: "a/b:1", env: { LOG_LEVEL: "DEBUG" } }]) },
+    "`apis[0].env.LOG_LEVEL` is set, but `LOG_LEVEL` comes from the `logLevel` setting for every API; remove it here",
+  ],
+  [
+    "an API with an unknown field",
+    { apis: JSON.stringify([{ name: "trust-api", image: "a/b:1", ports: 80 }]) },
+    "`apis[0].ports` is not a field of an API; allowed fields are `name`, `image`, `port`, `env`",
+  ],
+  [
+    "an API port out of range",
+    { apis: JSON.stringify([{ name: "trust-api", image: "a/b:1", port: 99999 }]) },
+    "`apis[0].port` is 99999, but it must be an integer port from 1 to 65535",
+  ],
+  ["apis that is not a list", { apis: ('{"name": "x"}') }, '`apis` is {"name":"x"}, but it must be a list of {name, image, port?, env?} objects'],
+  [
+    "an image override that is not a valid reference",
+    { images: JSON.stringify({ loki: "grafana/loki:3.4.0 --debug" }) },
+    '`images.loki` is "grafana/loki:3.4.0 --debug", but it must be a Docker image reference such as `grafana/loki:3.4.0`',
+  ],
+  [
+    "an image override without a tag",
+    { images: JSON.stringify({ grafana: "grafana/grafana" }) },
+    '`images.grafana` is "grafana/grafana", but it must be pinned with a tag or digest, such as `grafana/loki:3.4.0`, so every run deploys the same image',
+  ],
+  [
+    "an image override for an unknown service",
+    { images: JSON.stringify({ promtail: "grafana/promtail:3.0.0" }) },
+    "`images.promtail` is not an image of this stack; allowed keys are `loki`, `alloy`, `grafana`, `demo`",
+  ],
+  [
+    "a Docker host that is neither unix:// nor ssh://",
+    { dockerHost: "tcp://10.0.0.5:2375" },
+    '`dockerHost` is "tcp://10.0.0.5:2375", but it must be `unix:///path/to/docker.sock` or `ssh://[user@]host[:port]`',
+  ],
+  [
+    "an unknown restart policy",
+    { restartPolicy: "sometimes" },
+    '`restartPolicy` is "sometimes", but it must be one of `no`, `on-failure`, `always`, `unless-stopped`',
+  ],
+  ["a demo flag that is not a boolean", { demo: "yes" }, '`demo` is "yes", but it must be `true` or `false`'],
+  [
+    "a Grafana admin password typed in plain text",
+    { grafanaAdminPassword: "hunter2hunter2" },
+    "`grafanaAdminPassword` is set in plain text, but it must be a secret; set it with `pulumi config set --secret grafanaAdminPassword <password>`",
+  ],
+  [
+    "two published services on one address and port",
+    { grafanaPort: "3100", grafanaBindAddress: "127.0.0.1" },
+    "`grafanaPort` is 3100 on 127.0.0.1, which `lokiPort` already publishes on 127.0.0.1; two published services cannot share a host address and port",
+  ],
+  [
+    "a mistyped setting name",
+    { retentionPeriode: "48h" },
+    "`flip-logging:retentionPeriode` is not a setting of this program; did you mean `retentionPeriod`?",
+  ],
+];
