@@ -99,6 +99,16 @@ class DemoTest(ContractAssertions):
                 self.assertEqual({l["api"] for l in lines}, {api})
                 self.assertTrue(any(l.get("path", "").startswith(path_prefix) for l in lines))
 
+    def test_an_api_without_a_profile_borrows_one_and_keeps_its_name(self) -> None:
+        # A site's fourth API still gets demo traffic, under its own name, so its dashboard row fills.
+        result = run_demo(["--api", "billing-api", "--count", "50", "--seed", "2"])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = parse_lines(result.stdout)
+        for line in lines:
+            self.assertValidLine(line)
+        self.assertEqual({l["api"] for l in lines}, {"billing-api"})
+        self.assertIn("request.completed", {l.get("event") for l in lines})
+
     def test_duration_and_rate(self) -> None:
         result = run_demo(["--api", "data-access-api", "--duration", "0.5", "--rate", "40"])
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -107,7 +117,7 @@ class DemoTest(ContractAssertions):
         self.assertTrue(2 <= started <= 60, started)
 
     def test_bad_arguments(self) -> None:
-        for args in (["--api", "nope-api"], ["--api", "trust-api", "--rate", "0"],
+        for args in (["--api", "Not An Api"], ["--api", "trust-api", "--rate", "0"],
                      ["--api", "trust-api", "--count", "-1"], []):
             with self.subTest(args=args):
                 result = run_demo(args)
