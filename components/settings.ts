@@ -149,25 +149,32 @@ const MIN_PASSWORD_LENGTH = 12;
 const MIN_RETENTION_HOURS = 24;
 
 /** Every setting a stack may give, with its description and default, in the order the README lists them. */
-export const SETTING_DOCS: ReadonlyArray<{ key: string; type: string; development: string; production: string; allowed: string }> = [
-  { key: "environment", type: "string", development: "`development`", production: "`production`", allowed: "`development`, `production`" },
-  { key: "siteName", type: "string", development: "the stack name", production: "the stack name", allowed: "lowercase letters, digits and inner hyphens, at most 32" },
-  { key: "lokiPort", type: "integer", development: "`3100`", production: "`3100`", allowed: "1-65535" },
-  { key: "grafanaPort", type: "integer", development: "`3000`", production: "`3000`", allowed: "1-65535" },
-  { key: "lokiBindAddress", type: "string", development: "`127.0.0.1`", production: "`127.0.0.1`", allowed: "an IPv4 or IPv6 address" },
-  { key: "grafanaBindAddress", type: "string", development: "`0.0.0.0`", production: "`0.0.0.0`", allowed: "an IPv4 or IPv6 address" },
-  { key: "apiBindAddress", type: "string", development: "`127.0.0.1`", production: "`127.0.0.1`", allowed: "an IPv4 or IPv6 address" },
-  { key: "grafanaAdminUser", type: "string", development: "`admin`", production: "`admin`", allowed: "letters, digits, `.`, `_`, `-`, `@`; 1-64" },
-  { key: "grafanaAdminPassword", type: "secret string", development: "generated (exported as a secret)", production: "none: required", allowed: "set with `--secret`; in production at least 12 characters and not `admin`" },
-  { key: "retentionPeriod", type: "duration", development: "`720h`", production: "`720h`", allowed: "whole hours, days or weeks (`720h`, `30d`, `4w`), at least 24h" },
-  { key: "logLevel", type: "string", development: "`INFO`", production: "`INFO`", allowed: "`DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`" },
-  { key: "volumeRoot", type: "string", development: "unset (named Docker volumes)", production: "`/opt/flip/volumes`", allowed: "an absolute path" },
-  { key: "collect", type: "string", development: "`all`", production: "`all`", allowed: "`all`, `labelled`" },
-  { key: "apis", type: "list of `{name, image, port?, env?}`", development: "the three FLIP APIs", production: "the three FLIP APIs", allowed: "unique names (lowercase, digits, hyphens), pinned images, ports 1-65535, env names `[A-Za-z_][A-Za-z0-9_]*` except `LOG_LEVEL`" },
-  { key: "images", type: "object `{loki?, alloy?, grafana?, demo?}`", development: "`grafana/loki:3.4.0`, `grafana/alloy:v1.9.0`, `grafana/grafana:11.5.0`, `python:3.11-slim`", production: "same", allowed: "image references with a tag or digest; not `latest` in production" },
-  { key: "dockerHost", type: "string", development: "unset (local socket)", production: "unset (local socket)", allowed: "`unix:///path` or `ssh://[user@]host[:port]`" },
-  { key: "restartPolicy", type: "string", development: "`unless-stopped`", production: "`always`", allowed: "`no`, `on-failure`, `always`, `unless-stopped`; production: `always`, `unless-stopped`" },
-  { key: "demo", type: "boolean", development: "`false`", production: "`false`", allowed: "`true`, `false`; `true` only in development" },
+export const SETTING_DOCS: ReadonlyArray<{
+  key: string;
+  meaning: string;
+  type: string;
+  development: string;
+  production: string;
+  allowed: string;
+}> = [
+  { key: "environment", meaning: "Which kind of site; picks defaults and the production rules", type: "string", development: "`development`", production: "`production`", allowed: "`development`, `production`" },
+  { key: "siteName", meaning: "Prefix of every container, volume and network name", type: "string", development: "the stack name", production: "the stack name", allowed: "lowercase letters, digits and inner hyphens, at most 32" },
+  { key: "lokiPort", meaning: "Host port of Loki's API", type: "integer", development: "`3100`", production: "`3100`", allowed: "1-65535" },
+  { key: "grafanaPort", meaning: "Host port of Grafana", type: "integer", development: "`3000`", production: "`3000`", allowed: "1-65535" },
+  { key: "lokiBindAddress", meaning: "Host address Loki is published on. **Loki has no authentication**: anyone who reaches this address and port can read and write every log line", type: "string", development: "`127.0.0.1`", production: "`127.0.0.1`", allowed: "an IPv4 or IPv6 address" },
+  { key: "grafanaBindAddress", meaning: "Host address Grafana is published on", type: "string", development: "`0.0.0.0`", production: "`0.0.0.0`", allowed: "an IPv4 or IPv6 address" },
+  { key: "apiBindAddress", meaning: "Host address the Trust APIs' ports are published on", type: "string", development: "`127.0.0.1`", production: "`127.0.0.1`", allowed: "an IPv4 or IPv6 address" },
+  { key: "grafanaAdminUser", meaning: "Grafana admin user", type: "string", development: "`admin`", production: "`admin`", allowed: "letters, digits, `.`, `_`, `-`, `@`; 1-64" },
+  { key: "grafanaAdminPassword", meaning: "Grafana admin password (applied when Grafana first creates its database)", type: "secret string", development: "generated (exported as a secret)", production: "none: required", allowed: "set with `--secret`; in production at least 12 characters and not `admin`" },
+  { key: "retentionPeriod", meaning: "How long Loki keeps log lines before the compactor deletes them", type: "duration", development: "`720h`", production: "`720h`", allowed: "whole hours, days or weeks (`720h`, `30d`, `4w`), at least 24h" },
+  { key: "logLevel", meaning: "`LOG_LEVEL` of every Trust API", type: "string", development: "`INFO`", production: "`INFO`", allowed: "`DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`" },
+  { key: "volumeRoot", meaning: "Host directory holding `loki/`, `grafana/` and `alloy/` data directories", type: "string", development: "unset (named Docker volumes)", production: "`/opt/flip/volumes`", allowed: "an absolute path" },
+  { key: "collect", meaning: "Which containers Alloy collects: every container on the host, or only those labelled `org.flip.logging.enabled=true`", type: "string", development: "`all`", production: "`all`", allowed: "`all`, `labelled`" },
+  { key: "apis", meaning: "The Trust API containers of the site", type: "list of `{name, image, port?, env?}`", development: "the three FLIP APIs", production: "the three FLIP APIs", allowed: "unique names (lowercase, digits, hyphens), pinned images, ports 1-65535, env names `[A-Za-z_][A-Za-z0-9_]*` except `LOG_LEVEL`" },
+  { key: "images", meaning: "Pinned images of the services", type: "object `{loki?, alloy?, grafana?, demo?}`", development: "`grafana/loki:3.4.0`, `grafana/alloy:v1.9.0`, `grafana/grafana:11.5.0`, `python:3.11-slim`", production: "same", allowed: "image references with a tag or digest; not `latest` in production" },
+  { key: "dockerHost", meaning: "Where the Docker engine is; `ssh://` also runs the data-directory commands over SSH", type: "string", development: "unset (local socket)", production: "unset (local socket)", allowed: "`unix:///path` or `ssh://[user@]host[:port]`" },
+  { key: "restartPolicy", meaning: "Restart policy of every container", type: "string", development: "`unless-stopped`", production: "`always`", allowed: "`no`, `on-failure`, `always`, `unless-stopped`; production: `always`, `unless-stopped`" },
+  { key: "demo", meaning: "Serve each API name with a demo traffic generator (stock Python image) so the dashboard shows data at once", type: "boolean", development: "`false`", production: "`false`", allowed: "`true`, `false`; `true` only in development" },
 ];
 
 const KNOWN_KEYS = SETTING_DOCS.map((doc) => doc.key);
@@ -684,4 +691,16 @@ function settingKey(fullKey: string): string | undefined {
     return fullKey;
   }
   return fullKey.slice(0, separator) === CONFIG_NAMESPACE ? fullKey.slice(separator + 1) : undefined;
+}
+
+/** The README's settings table, generated from `SETTING_DOCS` so the two cannot drift apart. */
+export function settingsTableMarkdown(): string {
+  const rows = SETTING_DOCS.map(
+    (doc) => `| \`${doc.key}\` | ${doc.meaning} | ${doc.type} | ${doc.development} | ${doc.production} | ${doc.allowed} |`,
+  );
+  return [
+    "| setting | what it sets | type | development default | production default | allowed |",
+    "|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
 }

@@ -166,7 +166,7 @@ describe("what Alloy collects", () => {
 
   it("request_id is parsed but never promoted to a label", () => {
     const alloy = renderAlloyConfig(prod());
-    const labelsBlock = /stage\.labels \{[\s\S]*?\n  \}/.exec(alloy)?.[0] ?? "";
+    const labelsBlock = /stage\.labels \{[\s\S]*?\n {2}\}/.exec(alloy)?.[0] ?? "";
     expect(labelsBlock).toMatch(/api\s+= ""/);
     expect(labelsBlock).not.toContain("request_id");
     expect(alloy).toMatch(/request_id = ""/);
