@@ -2,9 +2,8 @@
  * Grafana Alloy: discovers the host's containers through the Docker socket, parses their JSON
  * lines and ships them to Loki. Its config file, its container and its component.
  */
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { declareContainer, declareDataVolume, ServiceContext } from "./container";
+import { DataService, DataServiceArgs } from "./container";
 import { lokiInternalUrl } from "./loki";
 import { Settings } from "./settings";
 import {
@@ -86,28 +85,9 @@ export function alloyContainer(settings: Settings): ContainerSpec {
   };
 }
 
-/** Arguments of the Alloy component. */
-export interface AlloyArgs {
-  /** Alloy's container spec. */
-  spec: ContainerSpec;
-  /** Where its read positions live. */
-  data: DataVolume;
-  /** The stack around it. */
-  context: ServiceContext;
-  /** Loki, which must be ready before Alloy starts. */
-  loki: pulumi.Resource;
-}
-
-/** Grafana Alloy with its positions volume. */
-export class Alloy extends pulumi.ComponentResource {
-  /** The Alloy container. */
-  readonly container: docker.Container;
-
-  constructor(name: string, args: AlloyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flip:logging:Alloy", name, {}, opts);
-    const data = declareDataVolume(args.data, args.context, this);
-    this.container = declareContainer(args.spec, args.context, this, [data, args.loki]);
-    this.registerOutputs({ containerName: this.container.name });
+/** Grafana Alloy with its positions volume; starts after Loki is ready. */
+export class Alloy extends DataService {
+  constructor(name: string, args: DataServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flip:logging:Alloy", name, args, opts);
   }
 }
-

@@ -149,3 +149,28 @@ export function declareContainer(
     },
   );
 }
+
+/** Arguments of a service that keeps data: its container, its data and what must run first. */
+export interface DataServiceArgs {
+  /** The service's container spec. */
+  spec: ContainerSpec;
+  /** Where its data lives. */
+  data: DataVolume;
+  /** The stack around it. */
+  context: ServiceContext;
+  /** Resources that must be ready before the container starts (Loki, for Alloy and Grafana). */
+  after?: pulumi.Resource[];
+}
+
+/** A service with a data volume and one container started after it: Loki, Alloy and Grafana. */
+export abstract class DataService extends pulumi.ComponentResource {
+  /** The service's container. */
+  readonly container: docker.Container;
+
+  protected constructor(type: string, name: string, args: DataServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(type, name, {}, opts);
+    const data = declareDataVolume(args.data, args.context, this);
+    this.container = declareContainer(args.spec, args.context, this, [data, ...(args.after ?? [])]);
+    this.registerOutputs({ containerName: this.container.name });
+  }
+}

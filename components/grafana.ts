@@ -2,9 +2,8 @@
  * Grafana: the operators' window on the logs, provisioned with the Loki datasource and the
  * Trust APIs dashboard. Its provisioning files, its container and its component.
  */
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { declareContainer, declareDataVolume, ServiceContext } from "./container";
+import { DataService, DataServiceArgs } from "./container";
 import { renderTrustApisDashboard } from "./dashboard";
 import { lokiInternalUrl } from "./loki";
 import { Settings } from "./settings";
@@ -91,27 +90,9 @@ export function grafanaContainer(settings: Settings): ContainerSpec {
   };
 }
 
-/** Arguments of the Grafana component. */
-export interface GrafanaArgs {
-  /** Grafana's container spec. */
-  spec: ContainerSpec;
-  /** Where its database lives. */
-  data: DataVolume;
-  /** The stack around it. */
-  context: ServiceContext;
-  /** Loki, which must be ready before Grafana starts. */
-  loki: pulumi.Resource;
-}
-
-/** Grafana with its data volume and provisioning. */
-export class Grafana extends pulumi.ComponentResource {
-  /** The Grafana container. */
-  readonly container: docker.Container;
-
-  constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flip:logging:Grafana", name, {}, opts);
-    const data = declareDataVolume(args.data, args.context, this);
-    this.container = declareContainer(args.spec, args.context, this, [data, args.loki]);
-    this.registerOutputs({ containerName: this.container.name });
+/** Grafana with its data volume and provisioning; starts after Loki is ready. */
+export class Grafana extends DataService {
+  constructor(name: string, args: DataServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flip:logging:Grafana", name, args, opts);
   }
 }

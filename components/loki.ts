@@ -1,9 +1,8 @@
 /**
  * Grafana Loki: log storage for the site. Its config file, its container and its component.
  */
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { declareContainer, declareDataVolume, ServiceContext } from "./container";
+import { DataService, DataServiceArgs } from "./container";
 import { Settings } from "./settings";
 import {
   ContainerSpec,
@@ -71,25 +70,9 @@ export function lokiContainer(settings: Settings): ContainerSpec {
   };
 }
 
-/** Arguments of the Loki component. */
-export interface LokiArgs {
-  /** Loki's container spec. */
-  spec: ContainerSpec;
-  /** Where its data lives. */
-  data: DataVolume;
-  /** The stack around it. */
-  context: ServiceContext;
-}
-
 /** Grafana Loki with its data volume. */
-export class Loki extends pulumi.ComponentResource {
-  /** The Loki container. */
-  readonly container: docker.Container;
-
-  constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flip:logging:Loki", name, {}, opts);
-    const data = declareDataVolume(args.data, args.context, this);
-    this.container = declareContainer(args.spec, args.context, this, [data]);
-    this.registerOutputs({ containerName: this.container.name });
+export class Loki extends DataService {
+  constructor(name: string, args: DataServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flip:logging:Loki", name, args, opts);
   }
 }

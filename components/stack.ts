@@ -109,10 +109,10 @@ export class LoggingStack extends pulumi.ComponentResource {
       protectData: args.protectData,
     };
     this.loki = new Loki("loki", { spec: plan.loki, data: plan.data.loki, context }, { parent: this });
-    this.alloy = new Alloy("alloy", { spec: plan.alloy, data: plan.data.alloy, context, loki: this.loki.container }, { parent: this });
+    this.alloy = new Alloy("alloy", { spec: plan.alloy, data: plan.data.alloy, context, after: [this.loki.container] }, { parent: this });
     this.grafana = new Grafana(
       "grafana",
-      { spec: plan.grafana, data: plan.data.grafana, context, loki: this.loki.container },
+      { spec: plan.grafana, data: plan.data.grafana, context, after: [this.loki.container] },
       { parent: this },
     );
     this.apis = new TrustApis("apis", { specs: plan.apis, context }, { parent: this });

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DeclaredOptions, DeclaredResource, isSecretInput, list, mockStack, plain, runProgram, stackFileConfig, valueOf } from "./helpers/program";
+import { declaredContainer, declaredContainers, DeclaredOptions, DeclaredResource, isSecretInput, list, mockStack, plain, runProgram, stackFileConfig, valueOf } from "./helpers/program";
 
 // The real Pulumi.dev.yaml: demo on, LOG_LEVEL DEBUG, Grafana on loopback.
 const declared: DeclaredResource[] = mockStack("dev", stackFileConfig("dev"));
@@ -12,14 +12,8 @@ beforeAll(async () => {
   ({ program, options } = await runProgram(() => require("../index") as typeof import("../index")));
 });
 
-const containers = () => declared.filter((resource) => resource.type === "docker:index/container:Container");
-const container = (name: string) => {
-  const found = containers().find((resource) => resource.inputs.name === name);
-  if (!found) {
-    throw new Error(`no container ${name}; declared: ${containers().map((c) => c.inputs.name).join(", ")}`);
-  }
-  return found;
-};
+const containers = () => declaredContainers(declared);
+const container = (name: string) => declaredContainer(declared, name);
 
 describe("the dev stack under mocks", () => {
   it("declares one network, three data volumes and a container per service and API", () => {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DeclaredOptions, DeclaredResource, isSecretInput, list, mockStack, plain, runProgram, stackFileConfig, valueOf } from "./helpers/program";
+import { declaredContainer, declaredContainers, DeclaredOptions, DeclaredResource, isSecretInput, list, mockStack, plain, runProgram, stackFileConfig, valueOf } from "./helpers/program";
 
 const PASSWORD = "correct-horse-battery-staple";
 
@@ -17,14 +17,8 @@ beforeAll(async () => {
   ({ program, options } = await runProgram(() => require("../index") as typeof import("../index")));
 });
 
-const containers = () => declared.filter((resource) => resource.type === "docker:index/container:Container");
-const container = (service: string) => {
-  const found = containers().find((resource) => resource.name === service);
-  if (!found) {
-    throw new Error(`no container ${service}`);
-  }
-  return found;
-};
+const containers = () => declaredContainers(declared);
+const container = (service: string) => declaredContainer(declared, `trust-site-${service}`);
 
 describe("the prod stack under mocks", () => {
   it("creates each host data directory with the owner its service runs as", () => {

@@ -19,6 +19,20 @@ export interface DeclaredResource {
   provider?: string;
 }
 
+/** The Docker containers among the declared resources. */
+export function declaredContainers(declared: DeclaredResource[]): DeclaredResource[] {
+  return declared.filter((resource) => resource.type === "docker:index/container:Container");
+}
+
+/** The declared container with this Docker name (e.g. `dev-loki`). */
+export function declaredContainer(declared: DeclaredResource[], dockerName: string): DeclaredResource {
+  const found = declaredContainers(declared).find((resource) => resource.inputs.name === dockerName);
+  if (!found) {
+    throw new Error(`no container ${dockerName}; declared: ${declaredContainers(declared).map((c) => c.inputs.name).join(", ")}`);
+  }
+  return found;
+}
+
 /** Config of one test stack: values by setting name, and which of them are secrets. */
 export interface StackConfig {
   values: Record<string, string>;
