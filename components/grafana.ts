@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DataService, DataServiceArgs } from "./container";
 import { renderTrustApisDashboard } from "./dashboard";
 import { lokiInternalUrl } from "./loki";
-import { Settings } from "./settings";
+import { DEFAULT_APIS, Settings } from "./settings";
 import {
   ContainerSpec,
   containerName,
@@ -29,6 +29,14 @@ export const GRAFANA_UID = 472;
 const PROVISIONING = "grafana/provisioning";
 const PROVISIONING_PATH = "/etc/grafana/provisioning";
 
+/**
+ * The API names of the dashboard's dropdown: the stack's APIs or, for a stack that runs none
+ * itself (its APIs started by Docker Compose, say), the three FLIP APIs.
+ */
+export function dashboardApiNames(settings: Settings): string[] {
+  return (settings.apis.length > 0 ? settings.apis : DEFAULT_APIS).map((api) => api.name);
+}
+
 /** The provisioning files for a stack, keyed by their path under the render output folder. */
 export function renderGrafanaProvisioning(settings: Settings): UploadSpec[] {
   const file = (relative: string, content: string): UploadSpec => ({
@@ -39,7 +47,7 @@ export function renderGrafanaProvisioning(settings: Settings): UploadSpec[] {
   return [
     file("datasources/loki.yml", renderTemplate(`${PROVISIONING}/datasources/loki.yml`, { lokiUrl: lokiInternalUrl(settings) })),
     file("dashboards/dashboards.yml", renderTemplate(`${PROVISIONING}/dashboards/dashboards.yml`, {})),
-    file("dashboards/trust-apis.json", renderTrustApisDashboard(settings.apis.map((api) => api.name))),
+    file("dashboards/trust-apis.json", renderTrustApisDashboard(dashboardApiNames(settings))),
   ];
 }
 

@@ -172,3 +172,33 @@ describe("what Alloy collects", () => {
     expect(alloy).toMatch(/request_id = ""/);
   });
 });
+
+describe("the dashboard's API dropdown", () => {
+  const dropdown = (settings: Settings): string[] => {
+    const grafana = byService(settings, "grafana");
+    const dashboard = JSON.parse(grafana.uploads.find((upload) => upload.path.endsWith("trust-apis.json"))?.content ?? "{}");
+    const api = dashboard.templating.list.find((variable: { name: string }) => variable.name === "api");
+    return api.options.map((option: { text: string }) => option.text);
+  };
+
+  it("lists the stack's own APIs, a fourth one included", () => {
+    const apis = [
+      { name: "trust-api", image: "flip/trust-api:1" },
+      { name: "billing-api", image: "flip/billing-api:1" },
+    ];
+    expect(dropdown(parseSettings({ apis: { value: JSON.stringify(apis), secret: false } }, "dev"))).toEqual([
+      "All",
+      "trust-api",
+      "billing-api",
+    ]);
+  });
+
+  it("lists the three FLIP APIs for a stack that runs no API containers itself", () => {
+    expect(dropdown(parseSettings({ apis: { value: "[]", secret: false } }, "dev"))).toEqual([
+      "All",
+      "trust-api",
+      "data-access-api",
+      "imaging-api",
+    ]);
+  });
+});
