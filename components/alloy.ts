@@ -12,9 +12,8 @@ import {
   dataMount,
   dataVolume,
   DataVolume,
+  lockedDown,
   networkName,
-  NO_NEW_PRIVILEGES,
-  ROTATED_JSON_LOG,
   stackLabels,
 } from "./spec";
 import { renderTemplate } from "./templates";
@@ -78,10 +77,8 @@ export function alloyContainer(settings: Settings): ContainerSpec {
     // Root, to read the Docker socket; it keeps no capability beyond that.
     user: "0:0",
     uploads: [{ ...ALLOY_CONFIG, content: renderAlloyConfig(settings) }],
-    logDriver: ROTATED_JSON_LOG,
+    ...lockedDown(),
     stopGracePeriodSeconds: 30,
-    capabilities: { drop: ["ALL"], add: [] },
-    securityOpts: NO_NEW_PRIVILEGES,
   };
 }
 

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DISCOVERY_LABEL } from "./alloy";
 import { declareContainer, ServiceContext } from "./container";
 import { ApiSettings, Settings } from "./settings";
-import { ContainerSpec, containerName, networkName, NO_NEW_PRIVILEGES, ROTATED_JSON_LOG, UploadSpec } from "./spec";
+import { ContainerSpec, containerName, lockedDown, networkName, NO_NEW_PRIVILEGES, ROTATED_JSON_LOG, UploadSpec } from "./spec";
 
 /** The log_config library, uploaded into the demo generators. */
 export const LOG_CONFIG_DIR = path.join(__dirname, "..", "log_config");
@@ -79,7 +79,7 @@ export function demoApiContainer(settings: Settings, api: ApiSettings): Containe
     user: "65534:65534",
     uploads: logConfigUploads(),
     // The generator needs no privilege at all.
-    capabilities: { drop: ["ALL"], add: [] },
+    ...lockedDown(),
   };
 }
 

@@ -13,9 +13,8 @@ import {
   dataMount,
   dataVolume,
   DataVolume,
+  lockedDown,
   networkName,
-  NO_NEW_PRIVILEGES,
-  ROTATED_JSON_LOG,
   stackLabels,
   UploadSpec,
 } from "./spec";
@@ -91,10 +90,8 @@ export function grafanaContainer(settings: Settings): ContainerSpec {
     },
     user: `${GRAFANA_UID}:0`,
     uploads: renderGrafanaProvisioning(settings),
-    logDriver: ROTATED_JSON_LOG,
+    ...lockedDown(),
     stopGracePeriodSeconds: 30,
-    capabilities: { drop: ["ALL"], add: [] },
-    securityOpts: NO_NEW_PRIVILEGES,
   };
 }
 

@@ -10,9 +10,8 @@ import {
   dataMount,
   dataVolume,
   DataVolume,
+  lockedDown,
   networkName,
-  NO_NEW_PRIVILEGES,
-  ROTATED_JSON_LOG,
   stackLabels,
 } from "./spec";
 import { renderTemplate } from "./templates";
@@ -62,11 +61,9 @@ export function lokiContainer(settings: Settings): ContainerSpec {
     },
     user: `${LOKI_UID}:${LOKI_UID}`,
     uploads: [{ ...LOKI_CONFIG, content: renderLokiConfig(settings) }],
-    logDriver: ROTATED_JSON_LOG,
+    ...lockedDown(),
     // Loki flushes in-memory chunks on SIGTERM; cutting that short loses the newest lines.
     stopGracePeriodSeconds: 60,
-    capabilities: { drop: ["ALL"], add: [] },
-    securityOpts: NO_NEW_PRIVILEGES,
   };
 }
 

@@ -154,6 +154,18 @@ export const ROTATED_JSON_LOG = { name: "json-file", options: { "max-file": "5",
 /** No privilege escalation through setuid binaries. */
 export const NO_NEW_PRIVILEGES = ["no-new-privileges:true"];
 
+/**
+ * What every logging-service container shares: a rotated Docker log, no Linux capabilities and
+ * no privilege escalation. None of them needs more (Alloy reads the root-owned socket as root).
+ */
+export function lockedDown(): Pick<ContainerSpec, "logDriver" | "capabilities" | "securityOpts"> {
+  return {
+    logDriver: { name: ROTATED_JSON_LOG.name, options: { ...ROTATED_JSON_LOG.options } },
+    capabilities: { drop: ["ALL"], add: [] },
+    securityOpts: [...NO_NEW_PRIVILEGES],
+  };
+}
+
 /** The sha256 of a file's content, as `containers.json` records it. */
 export function sha256(content: string): string {
   return crypto.createHash("sha256").update(content, "utf8").digest("hex");
