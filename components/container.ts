@@ -22,7 +22,7 @@ export interface ServiceContext {
   protectData: boolean;
 }
 
-/** Docker's view of a Pulumi resource option set with the site's provider. */
+/** Options of a Docker resource: its parent, and the site's provider when the engine is not the local default. */
 export function providerOptions(ctx: ServiceContext, parent: pulumi.Resource): pulumi.CustomResourceOptions {
   return { parent, ...(ctx.provider ? { provider: ctx.provider } : {}) };
 }
