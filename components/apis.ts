@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DISCOVERY_LABEL } from "./alloy";
 import { declareContainer, ServiceContext } from "./container";
 import { ApiSettings, Settings } from "./settings";
-import { ContainerSpec, containerName, lockedDown, networkName, NO_NEW_PRIVILEGES, ROTATED_JSON_LOG, UploadSpec } from "./spec";
+import { ContainerSpec, containerName, lockedDown, networkName, stackLabels, UploadSpec } from "./spec";
 
 /** The log_config library, uploaded into the demo generators. */
 export const LOG_CONFIG_DIR = path.join(__dirname, "..", "log_config");
@@ -17,11 +17,7 @@ const DEMO_APP_PATH = "/app";
 
 /** The Docker labels that make Alloy collect an API and name its `service` and `project`. */
 export function discoveryLabels(settings: Settings, api: ApiSettings): Record<string, string> {
-  return {
-    [DISCOVERY_LABEL.name]: DISCOVERY_LABEL.value,
-    "org.flip.project": settings.siteName,
-    "org.flip.service": api.name,
-  };
+  return { [DISCOVERY_LABEL.name]: DISCOVERY_LABEL.value, ...stackLabels(settings, api.name) };
 }
 
 /** One Trust API's container. */
@@ -41,11 +37,10 @@ export function apiContainer(settings: Settings, api: ApiSettings): ContainerSpe
     healthcheck: null,
     user: null,
     uploads: [],
-    logDriver: ROTATED_JSON_LOG,
     stopGracePeriodSeconds: 30,
+    ...lockedDown(),
     // Capabilities are left as the image expects; privilege escalation is still refused.
     capabilities: { drop: [], add: [] },
-    securityOpts: NO_NEW_PRIVILEGES,
   };
 }
 

@@ -97,13 +97,11 @@ export function declareContainer(
     providerOptions(ctx, parent),
   );
   const hasSecret = Object.values(spec.env).some((value) => typeof value !== "string");
-  const envs = pulumi
-    .all(
-      Object.entries(spec.env).map(([key, value]) =>
-        pulumi.output(typeof value === "string" ? value : ctx.secrets[value.secret]).apply((text) => `${key}=${text}`),
-      ),
-    )
-    .apply((pairs) => pairs);
+  const envs = pulumi.all(
+    Object.entries(spec.env).map(([key, value]) =>
+      pulumi.output(typeof value === "string" ? value : ctx.secrets[value.secret]).apply((text) => `${key}=${text}`),
+    ),
+  );
   return new docker.Container(
     spec.service,
     {

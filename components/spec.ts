@@ -149,10 +149,10 @@ export function stackLabels(settings: Settings, service: string): Record<string,
 }
 
 /** Docker log rotation for the stack's own containers: a chatty one cannot fill the disk. */
-export const ROTATED_JSON_LOG = { name: "json-file", options: { "max-file": "5", "max-size": "10m" } };
+const ROTATED_JSON_LOG = { name: "json-file", options: { "max-file": "5", "max-size": "10m" } };
 
 /** No privilege escalation through setuid binaries. */
-export const NO_NEW_PRIVILEGES = ["no-new-privileges:true"];
+const NO_NEW_PRIVILEGES = ["no-new-privileges:true"];
 
 /**
  * What every logging-service container shares: a rotated Docker log, no Linux capabilities and
