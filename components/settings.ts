@@ -491,6 +491,15 @@ export function imageProblem(image: string, production: boolean): string | undef
   return undefined;
 }
 
+/** Records a problem unless `image` is an acceptable image reference; says whether it was. */
+function checkImage(key: string, image: unknown, production: boolean, reader: Reader): boolean {
+  const problem = typeof image === "string" ? imageProblem(image, production) : "a Docker image reference string";
+  if (problem) {
+    reader.problem(`\`${key}\` is ${JSON.stringify(image)}, but it must be ${problem}`);
+  }
+  return problem === undefined;
+}
+
 function readImages(reader: Reader, production: boolean): ImageSettings {
   const images = { ...DEFAULT_IMAGES };
   const given = reader.json("images", "an object such as {\"loki\": \"grafana/loki:3.4.0\"}");
@@ -506,12 +515,9 @@ function readImages(reader: Reader, production: boolean): ImageSettings {
       reader.problem(`\`images.${name}\` is not an image of this stack; allowed keys are ${IMAGE_KEYS.map(code).join(", ")}`);
       continue;
     }
-    const problem = typeof image === "string" ? imageProblem(image, production) : "a Docker image reference string";
-    if (problem) {
-      reader.problem(`\`images.${name}\` is ${JSON.stringify(image)}, but it must be ${problem}`);
-      continue;
+    if (checkImage(`images.${name}`, image, production, reader)) {
+      images[name as keyof ImageSettings] = image as string;
     }
-    images[name as keyof ImageSettings] = image as string;
   }
   return images;
 }
@@ -555,10 +561,7 @@ function readApis(reader: Reader, production: boolean): ApiSettings[] {
     if (image === undefined) {
       reader.problem(`\`${at}.image\` is missing, but every API needs an image reference such as \`flip/trust-api:1.4.2\``);
     } else {
-      const problem = typeof image === "string" ? imageProblem(image, production) : "a Docker image reference string";
-      if (problem) {
-        reader.problem(`\`${at}.image\` is ${JSON.stringify(image)}, but it must be ${problem}`);
-      }
+      checkImage(`${at}.image`, image, production, reader);
     }
     const checkedPort = port === undefined ? undefined : checkPort(`${at}.port`, port, reader);
     const checkedEnv = readApiEnv(`${at}.env`, env, reader);
