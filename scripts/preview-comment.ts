@@ -14,6 +14,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { sortKeys } from "../components/spec";
 
 /** Hidden first line of the comment; the workflow finds the comment to update by it. */
 export const MARKER = "<!-- flip-logging-rendered-diff -->";
@@ -308,18 +309,6 @@ export function unifiedDiff(
 // Containers
 // ---------------------------------------------------------------------------------------------
 
-/** JSON with object keys sorted, so that key order never counts as a change. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.keys(value as Record<string, unknown>)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "undefined";
-}
-
 /**
  * Classifies each container by what `pulumi up` would do to it, matching containers by name:
  * replaced when any key other than the update-in-place keys differs (unknown keys count as
@@ -344,7 +333,8 @@ export function classifyContainers(base: Container[], head: Container[]): Contai
       continue;
     }
     const keys = [...new Set([...Object.keys(b), ...Object.keys(h)])].sort();
-    const changedKeys = keys.filter((k) => canonical(b[k]) !== canonical(h[k]));
+    // Keys sorted, so that key order never counts as a change.
+    const changedKeys = keys.filter((k) => JSON.stringify(sortKeys(b[k])) !== JSON.stringify(sortKeys(h[k])));
     if (changedKeys.length === 0) continue;
     if (changedKeys.every((k) => inPlace.has(k))) result.updated.push({ name, changedKeys });
     else result.replaced.push({ name, changedKeys });
