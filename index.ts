@@ -4,60 +4,48 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import { parseSettings, rawConfigFromPulumi, Settings } from "./components/settings";
-import { LoggingStack, planContainers, stackPlan } from "./components/stack";
+import { rawConfigFromPulumi } from "./components/plan/config-source";
+import { parseSettings, Settings, SettingsError } from "./components/plan/settings";
+import { stackPlan } from "./components/plan/stack";
+import { operatorUrl } from "./components/plan/urls";
+import { LoggingStack } from "./components/resources/stack";
 
 // Pulumi's own record of which config keys were set with --secret; it is not in the typed surface.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
 
-const settings: Settings = parseSettings(
-  rawConfigFromPulumi(pulumi.runtime.allConfig(), isConfigSecret),
-  pulumi.getStack(),
-);
+/** The stack's settings, or a user error Pulumi prints as it is: no stack trace, the same text as `npm run render`. */
+function readSettings(): Settings {
+  try {
+    return parseSettings(rawConfigFromPulumi(pulumi.runtime.allConfig(), isConfigSecret), pulumi.getStack());
+  } catch (error) {
+    throw error instanceof SettingsError ? new pulumi.RunError(error.message) : error;
+  }
+}
+
+const settings = readSettings();
 const plan = stackPlan(settings);
 
-const provider = settings.dockerHost
-  ? new docker.Provider("docker", { host: settings.dockerHost.address })
-  : undefined;
+const stack = new LoggingStack(
+  settings.siteName,
+  {
+    plan,
+    adminPassword: settings.grafanaAdminPassword,
+    dockerHost: settings.dockerHost,
+    protectData: settings.environment === "production",
+  },
+  settings.dockerHost ? { providers: [new docker.Provider("docker", { host: settings.dockerHost.address })] } : {},
+);
 
-function adminPassword(): pulumi.Output<string> {
-  switch (settings.grafanaAdminPassword.kind) {
-    case "given":
-      return pulumi.secret(settings.grafanaAdminPassword.value);
-    case "generate":
-      return new random.RandomPassword("grafana-admin-password", { length: 24, special: false }).result;
-    case "sealed":
-      throw new Error("`grafanaAdminPassword` could not be decrypted; check the stack's secrets provider");
-  }
-}
-const grafanaPassword = adminPassword();
-
-const stack = new LoggingStack(settings.siteName, {
-  plan,
-  provider,
-  secrets: { grafanaAdminPassword: grafanaPassword },
-  dockerHost: settings.dockerHost,
-  protectData: settings.environment === "production",
-});
-
-function hostForUrl(ip: string): string {
-  if (ip === "0.0.0.0" || ip === "::") {
-    return settings.dockerHost?.kind === "ssh" ? settings.dockerHost.host : "localhost";
-  }
-  return ip.includes(":") ? `[${ip}]` : ip;
-}
-
-/** Where operators open Grafana (on the Docker host). */
-export const grafanaUrl = `http://${hostForUrl(settings.grafanaBindAddress)}:${settings.grafanaPort}`;
+/** Where operators open Grafana; `<trust-host>` stands for the Docker host's own address when Grafana listens on all of them. */
+export const grafanaUrl = operatorUrl(settings, settings.grafanaBindAddress, settings.grafanaPort);
 /** Loki's API on the Docker host (no authentication). */
-export const lokiUrl = `http://${hostForUrl(settings.lokiBindAddress)}:${settings.lokiPort}`;
+export const lokiUrl = operatorUrl(settings, settings.lokiBindAddress, settings.lokiPort);
 /** Grafana admin user. */
 export const grafanaAdminUser = settings.grafanaAdminUser;
 /** Grafana admin password, secret. */
-export const grafanaAdminPassword = pulumi.secret(grafanaPassword);
-/** Names of every container of the stack. */
-export const containerNames = planContainers(plan).map((spec) => spec.name);
+export const grafanaAdminPassword = stack.adminPassword;
+/** Names of every container the stack declared. */
+export const containerNames = pulumi.all(stack.containers.map((container) => container.name));
 /** The stack's Docker network. */
 export const networkName = stack.network.name;

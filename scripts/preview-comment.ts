@@ -14,7 +14,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { sortKeys } from "../components/spec";
+import { sortKeys } from "../components/plan/spec";
 
 /** Hidden first line of the comment; the workflow finds the comment to update by it. */
 export const MARKER = "<!-- flip-logging-rendered-diff -->";

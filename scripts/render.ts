@@ -4,8 +4,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseSettings, rawConfigFromStackYaml, Settings, SettingsError } from "../components/settings";
-import { renderPlanFiles, stackPlan } from "../components/stack";
+import { adminPasswordRenderWarning } from "../components/plan/admin-password";
+import { rawConfigFromStackYaml } from "../components/plan/config-source";
+import { parseSettings, Settings } from "../components/plan/settings";
+import { renderPlanFiles, stackPlan } from "../components/plan/stack";
 
 /** Settings of a stack, read from `Pulumi.<stack>.yaml` in the project folder and validated. */
 export function loadStackSettings(stack: string, projectDir: string): Settings {
@@ -13,7 +15,8 @@ export function loadStackSettings(stack: string, projectDir: string): Settings {
   if (!fs.existsSync(file)) {
     throw new Error(`no stack file ${path.relative(process.cwd(), file) || file} for stack \`${stack}\``);
   }
-  return parseSettings(rawConfigFromStackYaml(fs.readFileSync(file, "utf8")), stack, { secretsReadable: false });
+  const raw = rawConfigFromStackYaml(fs.readFileSync(file, "utf8"), path.relative(process.cwd(), file) || file);
+  return parseSettings(raw, stack, { secretsReadable: false });
 }
 
 /** Renders a stack into `outDir`, replacing what an earlier render left there; returns the paths written. */
@@ -66,19 +69,16 @@ export function main(argv: string[], projectDir: string, output: Output): number
   try {
     const { stack, out } = parseArgs(argv);
     const settings = loadStackSettings(stack, projectDir);
-    if (settings.environment === "production" && settings.grafanaAdminPassword.kind === "generate") {
-      // The password never reaches a rendered file, so the render can go on; `pulumi up` will not.
-      output.stderr(
-        "warning: `grafanaAdminPassword` is not set; `pulumi up` refuses production without it " +
-          "(`pulumi config set --secret grafanaAdminPassword <password>`)\n",
-      );
+    // The password never reaches a rendered file, so the render can go on; `pulumi up` will not.
+    const warning = adminPasswordRenderWarning(settings.environment === "production", settings.grafanaAdminPassword);
+    if (warning) {
+      output.stderr(`${warning}\n`);
     }
     const written = renderStack(settings, path.resolve(projectDir, out));
     output.stdout(`rendered stack ${stack}: ${written.length} files in ${out}\n`);
     return 0;
   } catch (error) {
-    const message = error instanceof SettingsError ? `invalid settings:\n${error.message}` : String((error as Error).message ?? error);
-    output.stderr(`${message}\n`);
+    output.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
 }

@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { renderAlloyConfig } from "../components/alloy";
-import { panelQueries, readTrustApisDashboard, renderTrustApisDashboard } from "../components/dashboard";
-import { parseSettings } from "../components/settings";
+import { renderAlloyConfig } from "../components/plan/alloy";
+import { panelQueries, readTrustApisDashboard, renderTrustApisDashboard } from "../components/plan/dashboard";
+import { parseSettings } from "../components/plan/settings";
 import schema from "../contract/log-line.schema.json";
+import { configOf } from "./helpers/settings";
 import { analyseQuery, GrafanaVariable, interpolate, labelsSetByAlloy, VariableSelection } from "./helpers/logql";
 
 const DEFAULT_APIS = ["trust-api", "data-access-api", "imaging-api"];
@@ -12,7 +13,7 @@ const dashboard = JSON.parse(rendered);
 const variables: GrafanaVariable[] = dashboard.templating.list;
 const queries = panelQueries(rendered);
 
-const alloyLabels = new Set(labelsSetByAlloy(renderAlloyConfig(parseSettings({}, "dev"))));
+const alloyLabels = new Set(labelsSetByAlloy(renderAlloyConfig(parseSettings(configOf({}), "dev"))));
 const contractFields = new Set(Object.keys(schema.properties));
 // Labels Loki itself adds to a line that failed a stage.
 const LOKI_ERROR_LABELS = new Set(["__error__", "__error_details__"]);

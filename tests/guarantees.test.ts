@@ -3,11 +3,12 @@
  * and `npm run render` are derived from.
  */
 import * as path from "path";
-import { renderAlloyConfig } from "../components/alloy";
-import { parseSettings, RawConfig, Settings } from "../components/settings";
-import { planContainers, stackPlan } from "../components/stack";
-import { ContainerSpec } from "../components/spec";
+import { renderAlloyConfig } from "../components/plan/alloy";
+import { parseSettings, Settings } from "../components/plan/settings";
+import { planContainers, stackPlan } from "../components/plan/stack";
+import { ContainerSpec } from "../components/plan/spec";
 import { loadStackSettings } from "../scripts/render";
+import { configOf, productionConfig } from "./helpers/settings";
 
 const PROJECT = path.join(__dirname, "..");
 const prod = (): Settings => loadStackSettings("prod", PROJECT);
@@ -46,14 +47,7 @@ describe("nothing lost", () => {
   });
 
   it.each([["always"], ["unless-stopped"]])("restarts every production container with %s", (policy) => {
-    const settings = parseSettings(
-      {
-        environment: { value: "production", secret: false },
-        grafanaAdminPassword: { value: "correct-horse-battery", secret: true },
-        restartPolicy: { value: policy, secret: false },
-      },
-      "prod",
-    );
+    const settings = parseSettings(productionConfig({ restartPolicy: policy }), "prod");
     expect(new Set(planContainers(stackPlan(settings)).map((spec) => spec.restart))).toEqual(new Set([policy]));
   });
 
@@ -108,10 +102,7 @@ describe("nothing exposed", () => {
   });
 
   it("keeps the admin password out of every command line", () => {
-    const settings = parseSettings(
-      { environment: { value: "production", secret: false }, grafanaAdminPassword: { value: "correct-horse-battery", secret: true } },
-      "prod",
-    );
+    const settings = parseSettings(productionConfig(), "prod");
     for (const spec of planContainers(stackPlan(settings))) {
       expect(JSON.stringify([spec.command, spec.entrypoint ?? [], spec.labels, spec.uploads])).not.toContain("correct-horse-battery");
     }
@@ -148,7 +139,7 @@ describe("nothing exposed", () => {
 });
 
 describe("what Alloy collects", () => {
-  const withCollect = (collect: string): Settings => parseSettings({ collect: { value: collect, secret: false } } as RawConfig, "dev");
+  const withCollect = (collect: string): Settings => parseSettings(configOf({ collect }), "dev");
 
   it("with collect: labelled, only containers carrying org.flip.logging.enabled=true are discovered", () => {
     expect(renderAlloyConfig(withCollect("labelled"))).toContain(
@@ -186,7 +177,7 @@ describe("the dashboard's API dropdown", () => {
       { name: "trust-api", image: "flip/trust-api:1" },
       { name: "billing-api", image: "flip/billing-api:1" },
     ];
-    expect(dropdown(parseSettings({ apis: { value: JSON.stringify(apis), secret: false } }, "dev"))).toEqual([
+    expect(dropdown(parseSettings(configOf({ apis: JSON.stringify(apis) }), "dev"))).toEqual([
       "All",
       "trust-api",
       "billing-api",
@@ -194,7 +185,7 @@ describe("the dashboard's API dropdown", () => {
   });
 
   it("lists the three FLIP APIs for a stack that runs no API containers itself", () => {
-    expect(dropdown(parseSettings({ apis: { value: "[]", secret: false } }, "dev"))).toEqual([
+    expect(dropdown(parseSettings(configOf({ apis: "[]" }), "dev"))).toEqual([
       "All",
       "trust-api",
       "data-access-api",

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { SETTING_DOCS, settingsTableMarkdown } from "../components/settings";
+import { SETTING_DOCS, settingsTableMarkdown } from "../components/plan/settings";
 
 const PROJECT = path.join(__dirname, "..");
 const read = (file: string) => fs.readFileSync(path.join(PROJECT, file), "utf8");

@@ -3,9 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { parseSettings } from "../components/settings";
-import { renderPlanFiles, stackPlan } from "../components/stack";
+import { parseSettings } from "../components/plan/settings";
+import { renderPlanFiles, stackPlan } from "../components/plan/stack";
 import { loadStackSettings, main, renderStack } from "../scripts/render";
+import { productionConfig } from "./helpers/settings";
 
 const PROJECT = path.join(__dirname, "..");
 const RENDERED_FILES = [
@@ -138,10 +139,7 @@ describe("the render command", () => {
   });
 
   it("never writes a password into a rendered file, even when it is readable", () => {
-    const settings = parseSettings(
-      { environment: { value: "production", secret: false }, grafanaAdminPassword: { value: "pa55word-for-a-site", secret: true } },
-      "prod",
-    );
+    const settings = parseSettings(productionConfig({}, "pa55word-for-a-site"), "prod");
     const out = tempDir();
     renderStack(settings, out);
     for (const name of filesUnder(out)) {

@@ -1,29 +1,36 @@
 import {
-  closestKey,
   ConfigEntry,
+  rawConfig,
+  rawConfigFromPulumi,
+  rawConfigFromStackYaml,
+  SEALED,
+  StackFileError,
+} from "../components/plan/config-source";
+import {
+  closestKey,
   DEFAULT_APIS,
   DEFAULT_IMAGES,
   parseSettings,
   publishedPorts,
-  RawConfig,
-  rawConfigFromPulumi,
-  rawConfigFromStackYaml,
   SettingsError,
-} from "../components/settings";
+} from "../components/plan/settings";
 import { BAD_SETTINGS, PRODUCTION_BASE, PRODUCTION_PASSWORD } from "./helpers/bad-settings";
 
 const text = (value: string): ConfigEntry => ({ value, secret: false });
 const secret = (value: string): ConfigEntry => ({ value, secret: true });
+type Entries = Record<string, ConfigEntry>;
 
 /** A valid production stack; each rule test changes one key of it. */
-const PRODUCTION: RawConfig = {
+const PRODUCTION: Entries = {
   ...Object.fromEntries(Object.entries(PRODUCTION_BASE).map(([key, value]) => [key, text(value)])),
   grafanaAdminPassword: secret(PRODUCTION_PASSWORD),
 };
 
-function problemsOf(raw: RawConfig, stack = "prod"): string[] {
+const parse = (entries: Entries, stack = "dev", options = {}) => parseSettings(rawConfig(entries), stack, options);
+
+function problemsOf(entries: Entries, stack = "prod", mistypedNamespaces: string[] = []): string[] {
   try {
-    parseSettings(raw, stack);
+    parseSettings(rawConfig(entries, mistypedNamespaces), stack);
   } catch (error) {
     if (error instanceof SettingsError) {
       return error.problems;
@@ -35,7 +42,7 @@ function problemsOf(raw: RawConfig, stack = "prod"): string[] {
 
 describe("defaults", () => {
   it("a development stack with no settings gets the documented defaults", () => {
-    const settings = parseSettings({}, "dev");
+    const settings = parse({});
     expect(settings).toEqual({
       stackName: "dev",
       environment: "development",
@@ -59,8 +66,15 @@ describe("defaults", () => {
     });
   });
 
+  it("a development stack without apis runs the three FLIP APIs, but production must name its own", () => {
+    expect(parse({}).apis).toEqual(DEFAULT_APIS);
+    expect(problemsOf({ environment: text("production"), grafanaAdminPassword: secret(PRODUCTION_PASSWORD) })).toEqual([
+      "`apis` is not set, but production requires the site's own list of APIs with pinned images; the defaults run `:stable` tags",
+    ]);
+  });
+
   it("a production stack defaults to host directories under /opt/flip/volumes and restart always", () => {
-    const settings = parseSettings(PRODUCTION, "prod");
+    const settings = parse(PRODUCTION, "prod");
     expect(settings.volumeRoot).toBe("/opt/flip/volumes");
     expect(settings.restartPolicy).toBe("always");
     expect(settings.lokiBindAddress).toBe("127.0.0.1");
@@ -68,20 +82,20 @@ describe("defaults", () => {
   });
 
   it("retention given in days or weeks is written in hours, as Loki's config shows it", () => {
-    expect(parseSettings({ retentionPeriod: text("30d") }, "dev").retentionPeriod).toBe("720h");
-    expect(parseSettings({ retentionPeriod: text("2w") }, "dev").retentionPeriod).toBe("336h");
-    expect(parseSettings({ retentionPeriod: text("24h") }, "dev").retentionPeriod).toBe("24h");
+    expect(parse({ retentionPeriod: text("30d") }, "dev").retentionPeriod).toBe("720h");
+    expect(parse({ retentionPeriod: text("2w") }, "dev").retentionPeriod).toBe("336h");
+    expect(parse({ retentionPeriod: text("24h") }, "dev").retentionPeriod).toBe("24h");
   });
 
   it("an ssh Docker host is split into user, host and port for the remote commands", () => {
-    expect(parseSettings({ dockerHost: text("ssh://flip@10.0.0.5:2222") }, "dev").dockerHost).toEqual({
+    expect(parse({ dockerHost: text("ssh://flip@10.0.0.5:2222") }, "dev").dockerHost).toEqual({
       kind: "ssh",
       address: "ssh://flip@10.0.0.5:2222",
       user: "flip",
       host: "10.0.0.5",
       port: 2222,
     });
-    expect(parseSettings({ dockerHost: text("unix:///run/docker.sock") }, "dev").dockerHost).toEqual({
+    expect(parse({ dockerHost: text("unix:///run/docker.sock") }, "dev").dockerHost).toEqual({
       kind: "unix",
       address: "unix:///run/docker.sock",
     });
@@ -89,15 +103,39 @@ describe("defaults", () => {
 
   it("the APIs of a stack keep their order, ports and environment", () => {
     const apis = [{ name: "trust-api", image: "flip/trust-api:2.1.0", port: 8000, env: { DB_HOST: "db", WORKERS: 4 } }];
-    expect(parseSettings({ apis: text(JSON.stringify(apis)) }, "dev").apis).toEqual([
+    expect(parse({ apis: text(JSON.stringify(apis)) }, "dev").apis).toEqual([
       { name: "trust-api", image: "flip/trust-api:2.1.0", port: 8000, env: { DB_HOST: "db", WORKERS: "4" } },
     ]);
+  });
+
+  it("two APIs that both listen on 8000 can be published on different host ports, as Compose's 8040:8000", () => {
+    const apis = [
+      { name: "trust-api", image: "flip/trust-api:2.1.0", port: 8000 },
+      { name: "imaging-api", image: "flip/imaging-api:2.1.0", port: 8000, hostPort: 8040 },
+    ];
+    expect(parse({ apis: text(JSON.stringify(apis)) }).apis[1]).toEqual({
+      name: "imaging-api",
+      image: "flip/imaging-api:2.1.0",
+      port: 8000,
+      hostPort: 8040,
+      env: {},
+    });
+  });
+
+  it.each([
+    ["a version tag", "flip/trust-api:1.4.2"],
+    ["a digest", `flip/trust-api@sha256:${"a".repeat(64)}`],
+    ["a tag and a digest", `registry.trust.nhs.uk:5000/flip/trust-api:1.4.2@sha256:${"b".repeat(64)}`],
+    ["latest with a digest", `flip/trust-api:latest@sha256:${"c".repeat(64)}`],
+  ])("production accepts an API image pinned by %s and keeps it as given", (_, image) => {
+    const apis = JSON.stringify([{ name: "trust-api", image }]);
+    expect(parse({ ...PRODUCTION, apis: text(apis) }, "prod").apis[0].image).toBe(image);
   });
 });
 
 describe("every bad setting is refused with the key, the value and what is allowed", () => {
   it.each(BAD_SETTINGS)("%s", (_, change, message) => {
-    const raw: RawConfig = { ...PRODUCTION };
+    const raw: Entries = { ...PRODUCTION };
     for (const [key, value] of Object.entries(change)) {
       raw[key] = text(value);
     }
@@ -111,10 +149,28 @@ describe("every bad setting is refused with the key, the value and what is allow
     ]);
   });
 
-  it("an API port that clashes with Loki's is refused", () => {
+  it("an API port that clashes with Loki's is refused, naming the API", () => {
     const apis = JSON.stringify([{ name: "trust-api", image: "a/b:1", port: 3100 }]);
     expect(problemsOf({ ...PRODUCTION, apis: text(apis) })).toEqual([
-      "`apis[0].port` is 3100 on 127.0.0.1, which `lokiPort` already publishes on 127.0.0.1; two published services cannot share a host address and port",
+      "`port` of API `trust-api` (apis[0]) is 3100 on 127.0.0.1, which `lokiPort` already publishes on 127.0.0.1; two published services cannot share a host address and port",
+    ]);
+  });
+
+  it("an API's host port that clashes with another API's is refused, naming both", () => {
+    const apis = JSON.stringify([
+      { name: "trust-api", image: "a/b:1", port: 8040 },
+      { name: "imaging-api", image: "a/c:1", port: 8000, hostPort: 8040 },
+    ]);
+    expect(problemsOf({ ...PRODUCTION, apis: text(apis) })).toEqual([
+      "`hostPort` of API `imaging-api` (apis[1]) is 8040 on 127.0.0.1, which `port` of API `trust-api` (apis[0]) already publishes on 127.0.0.1; two published services cannot share a host address and port",
+    ]);
+  });
+
+  it("an API without a usable name is named by its place in the list", () => {
+    const apis = JSON.stringify([{ name: "Trust API", image: "a/b:1", port: 0 }]);
+    expect(problemsOf({ ...PRODUCTION, apis: text(apis) })).toEqual([
+      '`name` of the API at apis[0] is "Trust API", but it must be 2-40 lowercase letters, digits and hyphens, starting with a letter',
+      "`port` of the API at apis[0] is 0, but it must be an integer port from 1 to 65535",
     ]);
   });
 
@@ -124,18 +180,52 @@ describe("every bad setting is refused with the key, the value and what is allow
 
   it("an unknown key far from any known one lists the known settings", () => {
     expect(problemsOf({ ...PRODUCTION, colour: text("blue") })[0]).toMatch(
-      /^`flip-logging:colour` is not a setting of this program; known settings: environment, siteName, /,
+      /^`colour` is not a setting of this program; known settings: environment, siteName, /,
     );
   });
 
   it("every problem is reported at once, so one run shows them all", () => {
     expect(problemsOf({ ...PRODUCTION, lokiPort: text("x"), logLevel: text("LOUD") })).toHaveLength(2);
   });
+
+  it("the error's message lists every problem under the stack's name, as both render and program print it", () => {
+    expect(() => parse({ lokiPort: text("x"), logLevel: text("LOUD") }, "leeds")).toThrow(
+      new SettingsError("leeds", [
+        '`lokiPort` is "x", but it must be an integer port from 1 to 65535',
+        '`logLevel` is "LOUD", but it must be one of `DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`',
+      ]),
+    );
+    expect(new SettingsError("leeds", ["a", "b"]).message).toBe("invalid settings in stack `leeds`:\n  - a\n  - b");
+  });
+
+  it.each([
+    ["flip-loging:grafanaPort", "`flip-loging:grafanaPort` is in the namespace `flip-loging`, which is not this project's; did you mean `flip-logging:grafanaPort`?"],
+    ["flip_logging:retentionPeriode", "`flip_logging:retentionPeriode` is in the namespace `flip_logging`, which is not this project's; did you mean `flip-logging:retentionPeriod`?"],
+    ["flip-logs:colour", "`flip-logs:colour` is in the namespace `flip-logs`, which is not this project's; settings live under `flip-logging:`"],
+  ])("a key in a namespace a typo away, %s, is refused with the key it was meant to be", (fullKey, message) => {
+    expect(problemsOf(PRODUCTION, "prod", [fullKey])).toEqual([message]);
+  });
+
+  it.each([["lokiPort"], ["siteName"], ["images"]])("%s set with --secret is refused without echoing it, as it is not a secret setting", (key) => {
+    expect(problemsOf({ ...PRODUCTION, [key]: secret("hidden-value-9") })).toEqual([
+      `\`${key}\` is set as a secret, but it is not secret: its value shows in container settings, previews and outputs; set it with \`pulumi config set ${key} <value>\``,
+    ]);
+  });
+
+  it("a bad apis value that holds a secret is refused without echoing it", () => {
+    expect(problemsOf({ ...PRODUCTION, apis: secret("hidden-value-9") })).toEqual([
+      "`apis` is [secret], but it must be a list of {name, image, port?, hostPort?, env?} objects",
+    ]);
+    const apis = JSON.stringify([{ name: "trust-api", image: "a/b:1", env: { TOKEN: { nested: "hidden-value-9" } } }]);
+    expect(problemsOf({ ...PRODUCTION, apis: secret(apis) })).toEqual([
+      "`env.TOKEN` of API `trust-api` (apis[0]) is [secret], but it must be a string, number or boolean",
+    ]);
+  });
 });
 
 describe("production rules", () => {
   it("production refuses a missing Grafana admin password", () => {
-    expect(problemsOf({ environment: text("production") })).toEqual([
+    expect(problemsOf({ environment: text("production"), apis: PRODUCTION.apis })).toEqual([
       "`grafanaAdminPassword` is not set, but production requires it; set it with `pulumi config set --secret grafanaAdminPassword <password>`",
     ]);
   });
@@ -163,10 +253,14 @@ describe("production rules", () => {
     ]);
   });
 
-  it("production refuses an image pinned only to latest", () => {
-    expect(problemsOf({ ...PRODUCTION, images: text('{"alloy": "grafana/alloy:latest"}') })).toEqual([
-      '`images.alloy` is "grafana/alloy:latest", but it must be pinned to a version in production, not `latest`',
+  it.each([["latest"], ["stable"], ["main"], ["edge"]])("production refuses an image on the moving tag %s", (tag) => {
+    expect(problemsOf({ ...PRODUCTION, images: text(`{"alloy": "grafana/alloy:${tag}"}`) })).toEqual([
+      `\`images.alloy\` is "grafana/alloy:${tag}", but it must be pinned to a version or an \`@sha256:\` digest in production, not the moving tag \`${tag}\``,
     ]);
+  });
+
+  it("development accepts a moving tag, for a developer's own builds", () => {
+    expect(problemsOf({ images: text('{"grafana": "grafana/grafana:main"}') }, "dev")).toEqual([]);
   });
 
   it("development accepts a short password and the demo", () => {
@@ -174,7 +268,7 @@ describe("production rules", () => {
   });
 
   it("a render, which cannot read secrets, accepts production without the password", () => {
-    expect(() => parseSettings({ environment: text("production") }, "prod", { secretsReadable: false })).not.toThrow();
+    expect(() => parse({ environment: text("production"), apis: PRODUCTION.apis }, "prod", { secretsReadable: false })).not.toThrow();
   });
 });
 
@@ -191,26 +285,87 @@ describe("raw config readers", () => {
         "    - name: trust-api",
         "      image: flip/trust-api:1",
         "  docker:host: unix:///var/run/docker.sock",
+        "  flip-loging:grafanaPort: 3400",
       ].join("\n"),
+      "Pulumi.dev.yaml",
     );
     expect(raw).toEqual({
-      lokiPort: { value: "3100", secret: false },
-      demo: { value: "true", secret: false },
-      grafanaAdminPassword: { secret: true },
-      apis: { value: '[{"name":"trust-api","image":"flip/trust-api:1"}]', secret: false },
+      entries: {
+        lokiPort: { value: "3100", secret: false },
+        demo: { value: "true", secret: false },
+        grafanaAdminPassword: { secret: true },
+        apis: { value: '[{"name":"trust-api","image":"flip/trust-api:1"}]', secret: false },
+      },
+      mistypedNamespaces: ["flip-loging:grafanaPort"],
     });
   });
 
-  it("Pulumi's config map keeps only this project's keys and marks the secret ones", () => {
+  it("a secret nested in a structured setting makes the whole setting secret, as the CLI hands it to the program", () => {
+    const raw = rawConfigFromStackYaml(
+      [
+        "config:",
+        "  flip-logging:apis:",
+        "    - name: trust-api",
+        "      image: flip/trust-api:1",
+        "      env:",
+        "        DB_HOST: db",
+        "        DB_PASSWORD:",
+        "          secure: v1:AAAA",
+      ].join("\n"),
+      "Pulumi.dev.yaml",
+    );
+    expect(raw.entries.apis).toEqual({
+      value: JSON.stringify([{ name: "trust-api", image: "flip/trust-api:1", env: { DB_HOST: "db", DB_PASSWORD: SEALED } }]),
+      secret: true,
+    });
+  });
+
+  it("a stack file that is not YAML is refused with the file, line and column", () => {
+    expect(() => rawConfigFromStackYaml("config:\n  flip-logging:lokiPort: 3100\n   bad: [", "Pulumi.leeds.yaml")).toThrow(StackFileError);
+    expect(() => rawConfigFromStackYaml("config:\n  flip-logging:lokiPort: 3100\n   bad: [", "Pulumi.leeds.yaml")).toThrow(
+      "Pulumi.leeds.yaml:2:26: not valid YAML: Nested mappings are not allowed in compact mappings",
+    );
+  });
+
+  it("Pulumi's config map keeps only this project's keys, marks the secret ones and catches namespace typos", () => {
     const raw = rawConfigFromPulumi(
-      { "flip-logging:lokiPort": "3100", "flip-logging:grafanaAdminPassword": "pw", "aws:region": "eu-west-2" },
+      {
+        "flip-logging:lokiPort": "3100",
+        "flip-logging:grafanaAdminPassword": "pw",
+        "aws:region": "eu-west-2",
+        "docker:host": "unix:///var/run/docker.sock",
+        "Flip-Logging2:demo": "true",
+      },
       (key) => key === "flip-logging:grafanaAdminPassword",
     );
-    expect(raw).toEqual({ lokiPort: { value: "3100", secret: false }, grafanaAdminPassword: { value: "pw", secret: true } });
+    expect(raw).toEqual({
+      entries: { lokiPort: { value: "3100", secret: false }, grafanaAdminPassword: { value: "pw", secret: true } },
+      mistypedNamespaces: ["Flip-Logging2:demo"],
+    });
   });
 
   it("a sealed password is kept sealed", () => {
-    expect(parseSettings({ grafanaAdminPassword: { secret: true } }, "dev").grafanaAdminPassword).toEqual({ kind: "sealed" });
+    expect(parse({ grafanaAdminPassword: { secret: true } }, "dev").grafanaAdminPassword).toEqual({ kind: "sealed" });
+  });
+
+  it("every env value of every API is kept secret when the apis setting holds a secret, and sealed ones stay sealed", () => {
+    const apis = [
+      { name: "trust-api", image: "flip/trust-api:1.0.0", env: { DB_HOST: "db", DB_PASSWORD: SEALED } },
+      { name: "imaging-api", image: "flip/imaging-api:1.0.0", env: { PACS_URL: "https://pacs" } },
+    ];
+    const settings = parse({ apis: secret(JSON.stringify(apis)) });
+    expect(settings.apis.map((api) => api.env)).toEqual([
+      { DB_HOST: { kind: "secret-text", text: "db" }, DB_PASSWORD: { kind: "secret-text", text: null } },
+      { PACS_URL: { kind: "secret-text", text: "https://pacs" } },
+    ]);
+    expect(settings.apis.map((api) => api.image)).toEqual(["flip/trust-api:1.0.0", "flip/imaging-api:1.0.0"]);
+  });
+
+  it("an image set as a secret inside apis is refused by the render, which can see where the secret is", () => {
+    const apis = [{ name: "trust-api", image: SEALED }];
+    expect(problemsOf({ ...PRODUCTION, apis: secret(JSON.stringify(apis)) })).toEqual([
+      "`image` of API `trust-api` (apis[0]) is set as a secret, but an image reference is not secret; set it in plain text",
+    ]);
   });
 
   it.each([
@@ -223,12 +378,12 @@ describe("raw config readers", () => {
   });
 
   it("published ports name the setting behind each", () => {
-    expect(publishedPorts(parseSettings({}, "dev")).map((port) => `${port.key}=${port.ip}:${port.port}`)).toEqual([
-      "lokiPort=127.0.0.1:3100",
-      "grafanaPort=0.0.0.0:3000",
-      "apis[0].port=127.0.0.1:8000",
-      "apis[1].port=127.0.0.1:8010",
-      "apis[2].port=127.0.0.1:8020",
+    expect(publishedPorts(parse({})).map((port) => `${port.key}=${port.ip}:${port.port}`)).toEqual([
+      "`lokiPort`=127.0.0.1:3100",
+      "`grafanaPort`=0.0.0.0:3000",
+      "`port` of API `trust-api` (apis[0])=127.0.0.1:8000",
+      "`port` of API `data-access-api` (apis[1])=127.0.0.1:8010",
+      "`port` of API `imaging-api` (apis[2])=127.0.0.1:8020",
     ]);
   });
 });

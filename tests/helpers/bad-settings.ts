@@ -2,6 +2,7 @@
  * Every rule a stack's settings can break, with one bad value each and the exact message.
  * The same table runs through parseSettings, `npm run render` and the Pulumi program.
  */
+import { PRODUCTION_APIS } from "./settings";
 
 /** One broken rule: a name, the settings that break it (raw text as in a stack file), the message. */
 export type BadSetting = [rule: string, values: Record<string, string>, message: string];
@@ -10,6 +11,7 @@ export type BadSetting = [rule: string, values: Record<string, string>, message:
 export const PRODUCTION_BASE: Record<string, string> = {
   environment: "production",
   siteName: "leeds",
+  apis: PRODUCTION_APIS,
 };
 
 /** The password the production base is given, as a secret. */
@@ -75,39 +77,39 @@ export const BAD_SETTINGS: BadSetting[] = [
   [
     "duplicate API names",
     { apis: JSON.stringify([{ name: "trust-api", image: "a/b:1" }, { name: "trust-api", image: "a/c:1" }]) },
-    '`apis[1].name` is "trust-api", but that name is already used by another API; API names must be unique',
+    '`name` of API `trust-api` (apis[1]) is "trust-api", but apis[0] already has that name; API names must be unique',
   ],
   [
     "an API without an image",
     { apis: JSON.stringify([{ name: "trust-api" }]) },
-    "`apis[0].image` is missing, but every API needs an image reference such as `flip/trust-api:1.4.2`",
+    "`image` of API `trust-api` (apis[0]) is missing, but every API needs an image reference such as `flip/trust-api:1.4.2`",
   ],
   [
     "an API image reference that is not valid",
     { apis: JSON.stringify([{ name: "trust-api", image: "Flip/Trust API:1" }]) },
-    '`apis[0].image` is "Flip/Trust API:1", but it must be a Docker image reference such as `grafana/loki:3.4.0`',
+    '`image` of API `trust-api` (apis[0]) is "Flip/Trust API:1", but it must be a Docker image reference such as `grafana/loki:3.4.0`',
   ],
   [
     "an API named like a logging service",
     { apis: JSON.stringify([{ name: "loki", image: "a/b:1" }]) },
-    '`apis[0].name` is "loki", but `loki`, `alloy`, `grafana` name the logging services themselves',
+    '`name` of API `loki` (apis[0]) is "loki", but `loki`, `alloy`, `grafana` name the logging services themselves',
   ],
   [
     "an API that sets LOG_LEVEL itself",
     { apis: JSON.stringify([{ name: "trust-api", image: "a/b:1", env: { LOG_LEVEL: "DEBUG" } }]) },
-    "`apis[0].env.LOG_LEVEL` is set, but `LOG_LEVEL` comes from the `logLevel` setting for every API; remove it here",
+    "`env.LOG_LEVEL` of API `trust-api` (apis[0]) is set, but `LOG_LEVEL` comes from the `logLevel` setting for every API; remove it here",
   ],
   [
     "an API with an unknown field",
     { apis: JSON.stringify([{ name: "trust-api", image: "a/b:1", ports: 80 }]) },
-    "`apis[0].ports` is not a field of an API; allowed fields are `name`, `image`, `port`, `env`",
+    "`ports` of API `trust-api` (apis[0]) is not a field of an API; allowed fields are `name`, `image`, `port`, `hostPort`, `env`",
   ],
   [
     "an API port out of range",
     { apis: JSON.stringify([{ name: "trust-api", image: "a/b:1", port: 99999 }]) },
-    "`apis[0].port` is 99999, but it must be an integer port from 1 to 65535",
+    "`port` of API `trust-api` (apis[0]) is 99999, but it must be an integer port from 1 to 65535",
   ],
-  ["apis that is not a list", { apis: ('{"name": "x"}') }, '`apis` is {"name":"x"}, but it must be a list of {name, image, port?, env?} objects'],
+  ["apis that is not a list", { apis: ('{"name": "x"}') }, '`apis` is {"name":"x"}, but it must be a list of {name, image, port?, hostPort?, env?} objects'],
   [
     "an image override that is not a valid reference",
     { images: JSON.stringify({ loki: "grafana/loki:3.4.0 --debug" }) },
@@ -137,7 +139,7 @@ export const BAD_SETTINGS: BadSetting[] = [
   [
     "a Grafana admin password typed in plain text",
     { grafanaAdminPassword: "hunter2hunter2" },
-    "`grafanaAdminPassword` is set in plain text, but it must be a secret; set it with `pulumi config set --secret grafanaAdminPassword <password>`",
+    "`grafanaAdminPassword` is set in plain text, but it must be a secret; set it with `pulumi config set --secret grafanaAdminPassword <value>`",
   ],
   [
     "two published services on one address and port",
@@ -145,8 +147,38 @@ export const BAD_SETTINGS: BadSetting[] = [
     "`grafanaPort` is 3100 on 127.0.0.1, which `lokiPort` already publishes on 127.0.0.1; two published services cannot share a host address and port",
   ],
   [
+    "a production API image on a moving tag",
+    { apis: JSON.stringify([{ name: "trust-api", image: "flip/trust-api:stable" }]) },
+    "`image` of API `trust-api` (apis[0]) is \"flip/trust-api:stable\", but it must be pinned to a version or an `@sha256:` digest in production, not the moving tag `stable`",
+  ],
+  [
+    "a production image override on latest",
+    { images: JSON.stringify({ alloy: "grafana/alloy:latest" }) },
+    '`images.alloy` is "grafana/alloy:latest", but it must be pinned to a version or an `@sha256:` digest in production, not the moving tag `latest`',
+  ],
+  [
+    "a production API image without a tag",
+    { apis: JSON.stringify([{ name: "imaging-api", image: "flip/imaging-api" }]) },
+    '`image` of API `imaging-api` (apis[0]) is "flip/imaging-api", but it must be pinned with a tag or digest, such as `grafana/loki:3.4.0`, so every run deploys the same image',
+  ],
+  [
+    "an API host port without a container port",
+    { apis: JSON.stringify([{ name: "trust-api", image: "a/b:1", hostPort: 8040 }]) },
+    "`hostPort` of API `trust-api` (apis[0]) is 8040, but it publishes `port`, which is not set",
+  ],
+  [
+    "two APIs published on the same host port",
+    {
+      apis: JSON.stringify([
+        { name: "trust-api", image: "a/b:1", port: 8000 },
+        { name: "data-access-api", image: "a/c:1", port: 8000 },
+      ]),
+    },
+    "`port` of API `data-access-api` (apis[1]) is 8000 on 127.0.0.1, which `port` of API `trust-api` (apis[0]) already publishes on 127.0.0.1; two published services cannot share a host address and port",
+  ],
+  [
     "a mistyped setting name",
     { retentionPeriode: "48h" },
-    "`flip-logging:retentionPeriode` is not a setting of this program; did you mean `retentionPeriod`?",
+    "`retentionPeriode` is not a setting of this program; did you mean `retentionPeriod`?",
   ],
 ];

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { rawConfigFromStackYaml } from "../../components/settings";
+import { rawConfigFromStackYaml } from "../../components/plan/config-source";
 
 /** One resource the program declared. */
 export interface DeclaredResource {
@@ -41,9 +41,10 @@ export interface StackConfig {
 
 /** The config of a stack file in the project (`Pulumi.<stack>.yaml`), with changes on top. */
 export function stackFileConfig(stack: string, changes: StackConfig = { values: {} }): StackConfig {
-  const raw = rawConfigFromStackYaml(fs.readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8"));
+  const file = `Pulumi.${stack}.yaml`;
+  const raw = rawConfigFromStackYaml(fs.readFileSync(path.join(__dirname, "..", "..", file), "utf8"), file);
   const values: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(raw)) {
+  for (const [key, entry] of Object.entries(raw.entries)) {
     if (entry.value !== undefined) {
       values[key] = entry.value;
     }

@@ -54,7 +54,7 @@ const API_NAME = /^[a-z][a-z0-9-]*$/;
 
 /** The dashboard file as Grafana would read it, unrendered. */
 export function readTrustApisDashboard(): Dashboard {
-  const file = path.join(__dirname, "..", TRUST_APIS_DASHBOARD_PATH);
+  const file = path.join(__dirname, "..", "..", TRUST_APIS_DASHBOARD_PATH);
   return JSON.parse(fs.readFileSync(file, "utf8")) as Dashboard;
 }
 

@@ -1,11 +1,8 @@
 /**
  * Grafana: the operators' window on the logs, provisioned with the Loki datasource and the
- * Trust APIs dashboard. Its provisioning files, its container and its component.
+ * Trust APIs dashboard. Its provisioning files and its container, as data.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { DataService, DataServiceArgs } from "./container";
 import { renderTrustApisDashboard } from "./dashboard";
-import { lokiInternalUrl } from "./loki";
 import { DEFAULT_APIS, Settings } from "./settings";
 import {
   ContainerSpec,
@@ -14,6 +11,7 @@ import {
   dataVolume,
   DataVolume,
   lockedDown,
+  lokiInternalUrl,
   networkName,
   stackLabels,
   UploadSpec,
@@ -24,6 +22,9 @@ import { renderTemplate } from "./templates";
 export const GRAFANA_HTTP_PORT = 3000;
 /** uid the Grafana image runs as (group 0). */
 export const GRAFANA_UID = 472;
+
+/** Where Grafana reads its admin password (`GF_SECURITY_ADMIN_PASSWORD__FILE`), so no env value is secret. */
+export const GRAFANA_ADMIN_PASSWORD_PATH = "/etc/grafana/secrets/admin-password";
 
 const PROVISIONING = "grafana/provisioning";
 const PROVISIONING_PATH = "/etc/grafana/provisioning";
@@ -55,8 +56,8 @@ export function grafanaDataVolume(settings: Settings): DataVolume {
   return dataVolume(settings, "grafana", "/var/lib/grafana", GRAFANA_UID, 0);
 }
 
-/** Grafana's container. */
-export function grafanaContainer(settings: Settings): ContainerSpec {
+/** Grafana's container, keeping its database on `data`. */
+export function grafanaContainer(settings: Settings, data: DataVolume): ContainerSpec {
   return {
     service: "grafana",
     name: containerName(settings, "grafana"),
@@ -64,7 +65,8 @@ export function grafanaContainer(settings: Settings): ContainerSpec {
     command: [],
     env: {
       GF_SECURITY_ADMIN_USER: settings.grafanaAdminUser,
-      GF_SECURITY_ADMIN_PASSWORD: { secret: "grafanaAdminPassword" },
+      // A file, not a value: a secret env value would make Grafana's whole environment secret in previews.
+      GF_SECURITY_ADMIN_PASSWORD__FILE: GRAFANA_ADMIN_PASSWORD_PATH,
       GF_AUTH_ANONYMOUS_ENABLED: "false",
       GF_USERS_ALLOW_SIGN_UP: "false",
       // Sites may be air-gapped: nothing phones home.
@@ -77,7 +79,7 @@ export function grafanaContainer(settings: Settings): ContainerSpec {
       GF_SNAPSHOTS_EXTERNAL_ENABLED: "false",
     },
     ports: [{ internal: GRAFANA_HTTP_PORT, external: settings.grafanaPort, ip: settings.grafanaBindAddress }],
-    mounts: [dataMount(grafanaDataVolume(settings))],
+    mounts: [dataMount(data)],
     labels: stackLabels(settings, "grafana"),
     networks: [networkName(settings)],
     restart: settings.restartPolicy,
@@ -90,14 +92,8 @@ export function grafanaContainer(settings: Settings): ContainerSpec {
     },
     user: `${GRAFANA_UID}:0`,
     uploads: renderGrafanaProvisioning(settings),
+    secretFiles: [{ path: GRAFANA_ADMIN_PASSWORD_PATH, secret: { kind: "secret-ref", ref: "grafanaAdminPassword" } }],
     ...lockedDown(),
     stopGracePeriodSeconds: 30,
   };
-}
-
-/** Grafana with its data volume and provisioning; starts after Loki is ready. */
-export class Grafana extends DataService {
-  constructor(name: string, args: DataServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flip:logging:Grafana", name, args, opts);
-  }
 }

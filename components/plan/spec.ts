@@ -4,16 +4,8 @@
  * `containers.json`) are derived from these, so they cannot disagree.
  */
 import * as crypto from "crypto";
+import { SecretValue, shown } from "./secrets";
 import { RestartPolicy, Settings } from "./settings";
-
-/** A reference to a secret value the pure specs never hold; the stack supplies it as a secret output. */
-export interface SecretRef {
-  /** Which secret: the stack resolves the name to a secret output. */
-  secret: "grafanaAdminPassword";
-}
-
-/** What `containers.json` prints instead of a secret value. */
-export const SECRET_PLACEHOLDER = "[secret]";
 
 /** A port published on the host. */
 export interface PortSpec {
@@ -47,6 +39,14 @@ export interface UploadSpec {
   content: string;
 }
 
+/** A file holding a secret, copied into the container readable by its group only (Grafana runs as group 0). */
+export interface SecretFileSpec {
+  /** Path inside the container. */
+  path: string;
+  /** The secret it holds. */
+  secret: SecretValue;
+}
+
 /** A Docker healthcheck. */
 export interface HealthcheckSpec {
   /** Command, in Docker's `CMD` form. */
@@ -75,8 +75,8 @@ export interface ContainerSpec {
   entrypoint?: string[];
   /** Working directory override. */
   workingDir?: string;
-  /** Environment; secret values are references the stack resolves. */
-  env: Record<string, string | SecretRef>;
+  /** Environment; secret values are marked, so only they are hidden in previews. */
+  env: Record<string, string | SecretValue>;
   /** Ports published on the host. */
   ports: PortSpec[];
   /** Volumes and host paths. */
@@ -93,6 +93,8 @@ export interface ContainerSpec {
   user: string | null;
   /** Files copied in at creation. */
   uploads: UploadSpec[];
+  /** Secret files copied in at creation; never rendered. */
+  secretFiles: SecretFileSpec[];
   /** Docker log driver and its rotation options. */
   logDriver: { name: string; options: Record<string, string> };
   /** Seconds Docker waits after SIGTERM before killing the container. */
@@ -117,6 +119,17 @@ export interface DataVolume {
   uid: number;
   /** Numeric group the service runs as. */
   gid: number;
+}
+
+/** Port Loki listens on inside its container. */
+export const LOKI_HTTP_PORT = 3100;
+
+/** The Docker label that marks a container for collection, and that the API containers carry. */
+export const DISCOVERY_LABEL = { name: "org.flip.logging.enabled", value: "true" };
+
+/** Loki's URL on the stack network, for Alloy and Grafana. */
+export function lokiInternalUrl(settings: Settings): string {
+  return `http://${containerName(settings, "loki")}:${LOKI_HTTP_PORT}`;
 }
 
 /** Names of the stack's shared resources, all prefixed by the site name. */
@@ -173,13 +186,12 @@ export function sha256(content: string): string {
 
 /** The description of one container in `containers.json`: the spec without file contents or secrets. */
 export function describeContainer(spec: ContainerSpec): Record<string, unknown> {
-  const { uploads, env, ...rest } = spec;
+  const { uploads, secretFiles, env, ...rest } = spec;
   return sortKeys({
     ...rest,
-    env: Object.fromEntries(
-      Object.entries(env).map(([key, value]) => [key, typeof value === "string" ? value : SECRET_PLACEHOLDER]),
-    ),
+    env: Object.fromEntries(Object.entries(env).map(([key, value]) => [key, shown(value)])),
     uploads: uploads.map((upload) => ({ path: upload.path, file: upload.file, sha256: sha256(upload.content) })),
+    secretFiles: secretFiles.map((file) => ({ path: file.path, content: shown(file.secret) })),
   }) as Record<string, unknown>;
 }
 

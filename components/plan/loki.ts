@@ -1,8 +1,6 @@
 /**
- * Grafana Loki: log storage for the site. Its config file, its container and its component.
+ * Grafana Loki: log storage for the site. Its config file and its container, as data.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { DataService, DataServiceArgs } from "./container";
 import { Settings } from "./settings";
 import {
   ContainerSpec,
@@ -11,22 +9,16 @@ import {
   dataVolume,
   DataVolume,
   lockedDown,
+  LOKI_HTTP_PORT,
   networkName,
   stackLabels,
 } from "./spec";
 import { renderTemplate } from "./templates";
 
-/** Port Loki listens on inside its container. */
-export const LOKI_HTTP_PORT = 3100;
 /** Where the config file lives, in the render output and in the container. */
 export const LOKI_CONFIG = { file: "loki/loki-config.yml", path: "/etc/loki/loki-config.yml" };
 /** uid and gid the Loki image runs as. */
 export const LOKI_UID = 10001;
-
-/** Loki's URL on the stack network, for Alloy and Grafana. */
-export function lokiInternalUrl(settings: Settings): string {
-  return `http://${containerName(settings, "loki")}:${LOKI_HTTP_PORT}`;
-}
 
 /** The Loki config file for a stack. */
 export function renderLokiConfig(settings: Settings): string {
@@ -38,8 +30,8 @@ export function lokiDataVolume(settings: Settings): DataVolume {
   return dataVolume(settings, "loki", "/loki", LOKI_UID, LOKI_UID);
 }
 
-/** Loki's container. */
-export function lokiContainer(settings: Settings): ContainerSpec {
+/** Loki's container, keeping its data on `data`. */
+export function lokiContainer(settings: Settings, data: DataVolume): ContainerSpec {
   return {
     service: "loki",
     name: containerName(settings, "loki"),
@@ -47,7 +39,7 @@ export function lokiContainer(settings: Settings): ContainerSpec {
     command: [`-config.file=${LOKI_CONFIG.path}`],
     env: {},
     ports: [{ internal: LOKI_HTTP_PORT, external: settings.lokiPort, ip: settings.lokiBindAddress }],
-    mounts: [dataMount(lokiDataVolume(settings))],
+    mounts: [dataMount(data)],
     labels: stackLabels(settings, "loki"),
     networks: [networkName(settings)],
     restart: settings.restartPolicy,
@@ -60,16 +52,10 @@ export function lokiContainer(settings: Settings): ContainerSpec {
       startPeriod: "30s",
     },
     user: `${LOKI_UID}:${LOKI_UID}`,
+    secretFiles: [],
     uploads: [{ ...LOKI_CONFIG, content: renderLokiConfig(settings) }],
     ...lockedDown(),
     // Loki flushes in-memory chunks on SIGTERM; cutting that short loses the newest lines.
     stopGracePeriodSeconds: 60,
   };
-}
-
-/** Grafana Loki with its data volume. */
-export class Loki extends DataService {
-  constructor(name: string, args: DataServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flip:logging:Loki", name, args, opts);
-  }
 }

@@ -1,44 +1,60 @@
 /**
- * The thin layer from a `ContainerSpec` to Docker resources. Every service component declares
- * its containers and data volumes through here, so they all get the same treatment.
+ * The thin layer from the plan's data to Docker resources. Every service component declares its
+ * containers and data volumes through here, so they all get the same treatment. The Docker
+ * provider is not passed in: it reaches every resource through `opts.providers` on the stack
+ * component and parent inheritance.
  */
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerHost } from "./settings";
-import { ContainerSpec, DataVolume, SecretRef } from "./spec";
+import { MadeSecret, SecretValue } from "../plan/secrets";
+import { DockerHost } from "../plan/settings";
+import { ContainerSpec, DataVolume } from "../plan/spec";
+
+/** Secrets the stack makes (a given or generated password), by the name the plan refers to them. */
+export type StackSecrets = Record<MadeSecret, pulumi.Output<string>>;
 
 /** What every service component needs from the stack around it. */
 export interface ServiceContext {
-  /** Docker provider of the site's engine; undefined uses the default provider. */
-  provider?: docker.Provider;
   /** The stack's network; containers join it by name. */
   network: docker.Network;
-  /** Secret values the specs refer to by name. */
-  secrets: Record<SecretRef["secret"], pulumi.Input<string>>;
+  /** Secrets the plan refers to by name. */
+  secrets: StackSecrets;
   /** Where host directories are created (production only): the Docker host's address, if remote. */
   dockerHost?: DockerHost;
   /** Production data is protected from `pulumi destroy`. */
   protectData: boolean;
 }
 
-/** Options of a Docker resource: its parent, and the site's provider when the engine is not the local default. */
-export function providerOptions(ctx: ServiceContext, parent: pulumi.Resource): pulumi.CustomResourceOptions {
-  return { parent, ...(ctx.provider ? { provider: ctx.provider } : {}) };
+/** A plan's secret as an output the engine keeps secret in state and previews. */
+export function secretOutput(value: SecretValue, secrets: StackSecrets): pulumi.Output<string> {
+  if (value.kind === "secret-ref") {
+    return pulumi.secret(secrets[value.ref]);
+  }
+  if (value.text === null) {
+    // Only `npm run render` seals values; the program always receives them decrypted.
+    throw new pulumi.RunError("a secret setting could not be decrypted; check the stack's secrets provider");
+  }
+  return pulumi.secret(value.text);
 }
 
 /**
  * Declares a data volume: a named Docker volume, or a host directory created with the owner the
- * service runs as (without it, Loki fails on its first write). Both outlive `pulumi destroy`
- * when `protectData` is set.
+ * service runs as (without it, Loki fails on its first write). What is protected is the data: a
+ * named volume in production is protected and kept if removed from the program. The step that
+ * creates a host directory is not protected, so a new `volumeRoot`, owner or script goes through
+ * with `pulumi up`: it has an `update` command, so a change runs it again in place instead of
+ * replacing it (pulumi-command `provider/pkg/provider/local/commandController.go`, `Update` runs
+ * `update`, else `create`; the SDK's `triggers` doc: "If the update command was provided the
+ * resource will be updated, otherwise it will be replaced"). It has no delete command, so
+ * removing it, or destroying the stack, leaves the directory and its data in place.
  */
 export function declareDataVolume(volume: DataVolume, ctx: ServiceContext, parent: pulumi.Resource): pulumi.Resource {
-  const keep = { protect: ctx.protectData, retainOnDelete: ctx.protectData };
   if (volume.volumeName !== undefined) {
     return new docker.Volume(
       `${volume.service}-data`,
       { name: volume.volumeName, labels: [{ label: "org.flip.service", value: volume.service }] },
-      { ...providerOptions(ctx, parent), ...keep },
+      { parent, protect: ctx.protectData, retainOnDelete: ctx.protectData },
     );
   }
   const script = hostDirectoryScript(volume);
@@ -52,21 +68,21 @@ export function declareDataVolume(volume: DataVolume, ctx: ServiceContext, paren
           ...(ctx.dockerHost.user ? { user: ctx.dockerHost.user } : {}),
         },
         create: script,
-        triggers: [script],
+        update: script,
       },
-      { parent, ...keep },
+      { parent },
     );
   }
   return new command.local.Command(
     `${volume.service}-data-dir`,
-    { create: script, interpreter: ["/bin/sh", "-c"], triggers: [script] },
-    { parent, ...keep },
+    { create: script, update: script, interpreter: ["/bin/sh", "-c"] },
+    { parent },
   );
 }
 
 /**
- * The shell script that creates a host data directory with its owner. It never deletes: there is
- * no delete command, so removing the resource leaves the data in place.
+ * The shell script that creates a host data directory with its owner. It never deletes and is
+ * safe to run again on an existing directory.
  */
 export function hostDirectoryScript(volume: DataVolume): string {
   const dir = shellQuote(volume.hostPath as string);
@@ -84,24 +100,26 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Declares one container from its spec, after `dependsOn` (images, data, other containers). */
+/**
+ * Declares one container from its spec, after `dependsOn` (data, other containers). Secrets are
+ * kept secret one by one (an env entry, an uploaded file), so the rest of the container's inputs
+ * stay readable in `pulumi preview --diff`.
+ */
 export function declareContainer(
   spec: ContainerSpec,
   ctx: ServiceContext,
   parent: pulumi.Resource,
   dependsOn: pulumi.Resource[],
 ): docker.Container {
-  const image = new docker.RemoteImage(
-    `${spec.service}-image`,
-    { name: spec.image, keepLocally: true },
-    providerOptions(ctx, parent),
+  const image = new docker.RemoteImage(`${spec.service}-image`, { name: spec.image, keepLocally: true }, { parent });
+  const envs = Object.entries(spec.env).map(([key, value]) =>
+    typeof value === "string" ? `${key}=${value}` : secretOutput(value, ctx.secrets).apply((text) => `${key}=${text}`),
   );
-  const hasSecret = Object.values(spec.env).some((value) => typeof value !== "string");
-  const envs = pulumi.all(
-    Object.entries(spec.env).map(([key, value]) =>
-      pulumi.output(typeof value === "string" ? value : ctx.secrets[value.secret]).apply((text) => `${key}=${text}`),
-    ),
-  );
+  const uploads = [
+    ...spec.uploads.map((upload) => ({ file: upload.path, content: upload.content, permissions: "0644" })),
+    // Docker copies uploads in as root:root; Grafana runs as group 0, so group-readable is enough.
+    ...spec.secretFiles.map((file) => ({ file: file.path, content: secretOutput(file.secret, ctx.secrets), permissions: "0440" })),
+  ];
   return new docker.Container(
     spec.service,
     {
@@ -110,7 +128,7 @@ export function declareContainer(
       command: spec.command,
       ...(spec.entrypoint ? { entrypoints: spec.entrypoint } : {}),
       ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
-      envs: hasSecret ? pulumi.secret(envs) : envs,
+      envs,
       ports: spec.ports,
       mounts: spec.mounts,
       labels: Object.entries(spec.labels).map(([label, value]) => ({ label, value })),
@@ -131,7 +149,7 @@ export function declareContainer(
           }
         : {}),
       ...(spec.user ? { user: spec.user } : {}),
-      uploads: spec.uploads.map((upload) => ({ file: upload.path, content: upload.content, permissions: "0644" })),
+      uploads,
       logDriver: spec.logDriver.name,
       logOpts: spec.logDriver.options,
       stopTimeout: spec.stopGracePeriodSeconds,
@@ -140,7 +158,7 @@ export function declareContainer(
       securityOpts: spec.securityOpts,
     },
     {
-      ...providerOptions(ctx, parent),
+      parent,
       dependsOn: [ctx.network, ...dependsOn],
       // The name is fixed, so the old container must go before its replacement can take the name.
       deleteBeforeReplace: true,
@@ -152,7 +170,7 @@ export function declareContainer(
 export interface DataServiceArgs {
   /** The service's container spec. */
   spec: ContainerSpec;
-  /** Where its data lives. */
+  /** Where its data lives, computed once by the plan. */
   data: DataVolume;
   /** The stack around it. */
   context: ServiceContext;

@@ -4,15 +4,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as docker from "@pulumi/docker";
-import * as pulumi from "@pulumi/pulumi";
-import { DISCOVERY_LABEL } from "./alloy";
-import { declareContainer, ServiceContext } from "./container";
 import { ApiSettings, Settings } from "./settings";
-import { ContainerSpec, containerName, lockedDown, networkName, stackLabels, UploadSpec } from "./spec";
+import { ContainerSpec, containerName, DISCOVERY_LABEL, lockedDown, networkName, stackLabels, UploadSpec } from "./spec";
 
 /** The log_config library, uploaded into the demo generators. */
-export const LOG_CONFIG_DIR = path.join(__dirname, "..", "log_config");
+export const LOG_CONFIG_DIR = path.join(__dirname, "..", "..", "log_config");
 const DEMO_APP_PATH = "/app";
 
 /** The Docker labels that make Alloy collect an API and name its `service` and `project`. */
@@ -28,7 +24,7 @@ export function apiContainer(settings: Settings, api: ApiSettings): ContainerSpe
     image: api.image,
     command: [],
     env: { ...api.env, LOG_LEVEL: settings.logLevel },
-    ports: api.port === undefined ? [] : [{ internal: api.port, external: api.port, ip: settings.apiBindAddress }],
+    ports: api.port === undefined ? [] : [{ internal: api.port, external: api.hostPort ?? api.port, ip: settings.apiBindAddress }],
     mounts: [],
     labels: discoveryLabels(settings, api),
     networks: [networkName(settings)],
@@ -37,6 +33,7 @@ export function apiContainer(settings: Settings, api: ApiSettings): ContainerSpe
     healthcheck: null,
     user: null,
     uploads: [],
+    secretFiles: [],
     stopGracePeriodSeconds: 30,
     ...lockedDown(),
     // Capabilities are left as the image expects; privilege escalation is still refused.
@@ -81,24 +78,4 @@ export function demoApiContainer(settings: Settings, api: ApiSettings): Containe
 /** The container that serves an API: its own image, or the demo generator when `demo` is on. */
 export function servingContainer(settings: Settings, api: ApiSettings): ContainerSpec {
   return settings.demo ? demoApiContainer(settings, api) : apiContainer(settings, api);
-}
-
-/** Arguments of the Trust APIs component. */
-export interface TrustApisArgs {
-  /** One container spec per API. */
-  specs: ContainerSpec[];
-  /** The stack around them. */
-  context: ServiceContext;
-}
-
-/** The Trust API containers of one site. */
-export class TrustApis extends pulumi.ComponentResource {
-  /** The API containers, in the order of the `apis` setting. */
-  readonly containers: docker.Container[];
-
-  constructor(name: string, args: TrustApisArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flip:logging:TrustApis", name, {}, opts);
-    this.containers = args.specs.map((spec) => declareContainer(spec, args.context, this, []));
-    this.registerOutputs({ containerNames: this.containers.map((container) => container.name) });
-  }
 }

@@ -1,10 +1,7 @@
 /**
  * Grafana Alloy: discovers the host's containers through the Docker socket, parses their JSON
- * lines and ships them to Loki. Its config file, its container and its component.
+ * lines and ships them to Loki. Its config file and its container, as data.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { DataService, DataServiceArgs } from "./container";
-import { lokiInternalUrl } from "./loki";
 import { Settings } from "./settings";
 import {
   ContainerSpec,
@@ -12,7 +9,9 @@ import {
   dataMount,
   dataVolume,
   DataVolume,
+  DISCOVERY_LABEL,
   lockedDown,
+  lokiInternalUrl,
   networkName,
   stackLabels,
 } from "./spec";
@@ -24,8 +23,6 @@ export const ALLOY_HTTP_PORT = 12345;
 export const ALLOY_CONFIG = { file: "alloy/config.alloy", path: "/etc/alloy/config.alloy" };
 /** Where Alloy keeps its read positions. */
 export const ALLOY_STORAGE_PATH = "/var/lib/alloy/data";
-/** The Docker label that marks a container for collection, and that the API containers carry. */
-export const DISCOVERY_LABEL = { name: "org.flip.logging.enabled", value: "true" };
 
 /** The Alloy config file for a stack. */
 export function renderAlloyConfig(settings: Settings): string {
@@ -50,8 +47,8 @@ export function alloyDataVolume(settings: Settings): DataVolume {
   return dataVolume(settings, "alloy", ALLOY_STORAGE_PATH, 0, 0);
 }
 
-/** Alloy's container. */
-export function alloyContainer(settings: Settings): ContainerSpec {
+/** Alloy's container, keeping its read positions on `data`. */
+export function alloyContainer(settings: Settings, data: DataVolume): ContainerSpec {
   return {
     service: "alloy",
     name: containerName(settings, "alloy"),
@@ -66,7 +63,7 @@ export function alloyContainer(settings: Settings): ContainerSpec {
     env: {},
     ports: [],
     mounts: [
-      dataMount(alloyDataVolume(settings)),
+      dataMount(data),
       { target: "/var/run/docker.sock", source: "/var/run/docker.sock", type: "bind", readOnly: true },
     ],
     labels: stackLabels(settings, "alloy"),
@@ -76,15 +73,9 @@ export function alloyContainer(settings: Settings): ContainerSpec {
     healthcheck: null,
     // Root, to read the Docker socket; it keeps no capability beyond that.
     user: "0:0",
+    secretFiles: [],
     uploads: [{ ...ALLOY_CONFIG, content: renderAlloyConfig(settings) }],
     ...lockedDown(),
     stopGracePeriodSeconds: 30,
   };
-}
-
-/** Grafana Alloy with its positions volume; starts after Loki is ready. */
-export class Alloy extends DataService {
-  constructor(name: string, args: DataServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flip:logging:Alloy", name, args, opts);
-  }
 }

@@ -1,0 +1,828 @@
+/**
+ * Stack settings: one declaration per setting (its description, type, defaults per environment,
+ * rule and secrecy), from which the parser, the `Settings` type, the README's settings table and
+ * the `config:` block of `Pulumi.yaml` all follow. Pure: no Pulumi resources, no I/O. Everything
+ * downstream trusts what `parseSettings` returns, so every rule a site can break is checked here,
+ * before any resource is declared.
+ */
+import * as net from "net";
+import { closest, distance } from "fastest-levenshtein";
+import { ADMIN_PASSWORD_KEY, PasswordSetting, readAdminPassword, unsetAdminPassword } from "./admin-password";
+import { CONFIG_NAMESPACE, ConfigEntry, isPlainObject, RawConfig, SEALED } from "./config-source";
+import { SECRET_PLACEHOLDER, SecretValue, secretText } from "./secrets";
+
+/** Which kind of site a stack is; it picks the defaults and the stricter production rules. */
+export type Environment = "development" | "production";
+/** Which containers Alloy collects: every container on the host, or only the labelled ones. */
+export type CollectMode = "all" | "labelled";
+/** Python log level names, as the Trust APIs understand them in `LOG_LEVEL`. */
+export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
+/** Docker restart policies the stack may use. */
+export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
+
+/** One Trust API container the stack runs. */
+export interface ApiSettings {
+  /** API name, also the `api` and `service` label value (e.g. `trust-api`). */
+  name: string;
+  /** Image reference, with a tag or digest. */
+  image: string;
+  /** Port the API listens on inside its container; unset publishes nothing. */
+  port?: number;
+  /** Host port it is published on, on `apiBindAddress`; defaults to `port` (Compose's `8040:8000` is `hostPort: 8040, port: 8000`). */
+  hostPort?: number;
+  /** Extra environment variables; `LOG_LEVEL` is set from `logLevel` and cannot be given here. */
+  env: Record<string, string | SecretValue>;
+}
+
+/** Image references of the three logging services and the demo generators. */
+export interface ImageSettings {
+  /** Grafana Loki image. */
+  loki: string;
+  /** Grafana Alloy image. */
+  alloy: string;
+  /** Grafana image. */
+  grafana: string;
+  /** Stock Python image the demo traffic generators run in. */
+  demo: string;
+}
+
+/** Where the Docker engine is and how commands reach its host. */
+export type DockerHost =
+  | { kind: "unix"; address: string }
+  | { kind: "ssh"; address: string; user?: string; host: string; port: number };
+
+/** Default images, pinned; a stack may override each through `images`. */
+export const DEFAULT_IMAGES: ImageSettings = {
+  loki: "grafana/loki:3.4.0",
+  alloy: "grafana/alloy:v1.9.0",
+  grafana: "grafana/grafana:11.5.0",
+  demo: "python:3.11-slim",
+};
+
+/** The three FLIP APIs a development stack runs unless it lists others; production must name its own. */
+export const DEFAULT_APIS: ApiSettings[] = [
+  { name: "trust-api", image: "flip/trust-api:stable", port: 8000, env: {} },
+  { name: "data-access-api", image: "flip/data-access-api:stable", port: 8010, env: {} },
+  { name: "imaging-api", image: "flip/imaging-api:stable", port: 8020, env: {} },
+];
+
+/** The production default for `volumeRoot`. */
+export const PRODUCTION_VOLUME_ROOT = "/opt/flip/volumes";
+
+const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
+const PRODUCTION_RESTART_POLICIES: readonly RestartPolicy[] = ["always", "unless-stopped"];
+const API_FIELDS = ["name", "image", "port", "hostPort", "env"];
+const RESERVED_SERVICE_NAMES = ["loki", "alloy", "grafana"];
+const IMAGE_KEYS = Object.keys(DEFAULT_IMAGES);
+const MIN_RETENTION_HOURS = 24;
+// Tags that name a moving target rather than a version.
+const FLOATING_TAGS = ["latest", "stable", "main", "master", "edge", "nightly", "dev"];
+
+/** What a declaration's reader knows about the stack, and where it records a broken rule. */
+export interface ReadContext {
+  /** The key being read, as the user writes it after `pulumi config set`. */
+  key: string;
+  /** `development` or `production`, read first. */
+  environment: Environment;
+  /** Whether the stack is production. */
+  production: boolean;
+  /** Pulumi stack name. */
+  stackName: string;
+  /** False where secrets cannot be read (`npm run render`). */
+  secretsReadable: boolean;
+  /** Records a broken rule. */
+  problem(message: string): void;
+}
+
+/** Where a default may depend on: the environment and the stack name. */
+export type DefaultContext = Pick<ReadContext, "environment" | "stackName">;
+
+/** Everything about one setting, written once. */
+export interface Declaration<T> {
+  /** What it sets, for the README and `Pulumi.yaml`. */
+  description: string;
+  /** Its type in the README's words. */
+  type: string;
+  /** Its value when the stack does not set it. */
+  defaults(context: DefaultContext): T;
+  /** How the README shows a default that is not a plain value (a generated password, the stack name). */
+  defaultText?: Partial<Record<Environment, string>>;
+  /** What is allowed, for the README. */
+  allowed: string;
+  /** `plain`: refused as a secret; `secret`: refused in plain text; `nested`: may hold secrets in parts (`apis[].env`). */
+  secrecy: "plain" | "secret" | "nested";
+  /** Reads a value the stack sets; returns undefined after recording a problem. */
+  read(entry: ConfigEntry, context: ReadContext): T | undefined;
+  /** Overrides `defaults` when leaving the setting unset can itself break a rule. */
+  unset?(context: ReadContext): T;
+}
+
+function declare<T>(declaration: Declaration<T>): Declaration<T> {
+  return declaration;
+}
+
+/** The same default in every environment. */
+function always<T>(value: T): (context: DefaultContext) => T {
+  return () => value;
+}
+
+function code(value: string): string {
+  return `\`${value}\``;
+}
+
+/** A reader of text that must pass `rule`, which returns what is allowed when it does not. */
+function textRule(rule: (value: string) => string | undefined): Declaration<string>["read"] {
+  return (entry, context) => {
+    const value = entry.value as string;
+    const allowed = rule(value);
+    if (allowed !== undefined) {
+      context.problem(`${code(context.key)} is ${JSON.stringify(value)}, but it must be ${allowed}`);
+      return undefined;
+    }
+    return value;
+  };
+}
+
+function oneOf<T extends string>(allowed: readonly T[]): Declaration<T>["read"] {
+  return (entry, context) =>
+    textRule((value) => ((allowed as readonly string[]).includes(value) ? undefined : `one of ${allowed.map(code).join(", ")}`))(
+      entry,
+      context,
+    ) as T | undefined;
+}
+
+function ipRule(value: string): string | undefined {
+  return net.isIP(value) ? undefined : "an IPv4 or IPv6 address such as `127.0.0.1` or `0.0.0.0`";
+}
+
+const PORT_RULE = "an integer port from 1 to 65535";
+
+/** A port from text or a number, or undefined when it is not one. */
+function asPort(value: unknown): number | undefined {
+  const text = typeof value === "number" ? String(value) : value;
+  if (typeof text === "string" && /^[0-9]{1,5}$/.test(text)) {
+    const port = Number(text);
+    if (port >= 1 && port <= 65535) {
+      return port;
+    }
+  }
+  return undefined;
+}
+
+const readPort: Declaration<number>["read"] = (entry, context) => {
+  const port = asPort(entry.value);
+  if (port === undefined) {
+    context.problem(`${code(context.key)} is ${JSON.stringify(entry.value)}, but it must be ${PORT_RULE}`);
+  }
+  return port;
+};
+
+const DURATION_UNIT_HOURS: Record<string, number> = { h: 1, d: 24, w: 168 };
+
+const readRetention: Declaration<string>["read"] = (entry, context) => {
+  const value = entry.value as string;
+  const match = /^([0-9]{1,6})([hdw])$/.exec(value);
+  const hours = match ? Number(match[1]) * DURATION_UNIT_HOURS[match[2]] : NaN;
+  if (!(hours >= MIN_RETENTION_HOURS)) {
+    context.problem(
+      `${code(context.key)} is ${JSON.stringify(value)}, but it must be a duration in whole hours, days or weeks ` +
+        `(such as \`720h\`, \`30d\` or \`4w\`) of at least ${MIN_RETENTION_HOURS}h`,
+    );
+    return undefined;
+  }
+  return `${hours}h`;
+};
+
+// Docker's reference grammar: [domain[:port]/]path[:tag][@digest], path components in lowercase.
+const IMAGE_REFERENCE =
+  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@sha256:[a-f0-9]{64})?$/;
+
+/** Checks an image reference; returns what is allowed when it is not acceptable. */
+export function imageProblem(image: string, production: boolean): string | undefined {
+  const match = IMAGE_REFERENCE.exec(image);
+  if (!match) {
+    return "a Docker image reference such as `grafana/loki:3.4.0`";
+  }
+  const [, tag, digest] = match;
+  if (tag === undefined && digest === undefined) {
+    return "pinned with a tag or digest, such as `grafana/loki:3.4.0`, so every run deploys the same image";
+  }
+  if (production && digest === undefined && FLOATING_TAGS.includes(tag.toLowerCase())) {
+    return `pinned to a version or an \`@sha256:\` digest in production, not the moving tag \`${tag}\``;
+  }
+  return undefined;
+}
+
+/** Records a problem unless `image` is an acceptable image reference; says whether it was. */
+function checkImage(key: string, image: unknown, context: ReadContext): image is string {
+  if (image === SEALED) {
+    context.problem(`${key} is set as a secret, but an image reference is not secret; set it in plain text`);
+    return false;
+  }
+  const problem = typeof image === "string" ? imageProblem(image, context.production) : "a Docker image reference string";
+  if (problem) {
+    context.problem(`${key} is ${JSON.stringify(image)}, but it must be ${problem}`);
+  }
+  return problem === undefined;
+}
+
+/** How a message shows a value the user gave: as JSON, or `[secret]` when it is or holds a secret. */
+function echo(value: unknown, secret: boolean): string {
+  return secret ? SECRET_PLACEHOLDER : JSON.stringify(value);
+}
+
+function parseJson(entry: ConfigEntry, context: ReadContext, shape: string): unknown {
+  try {
+    return JSON.parse(entry.value as string);
+  } catch {
+    context.problem(`${code(context.key)} is ${echo(entry.value, entry.secret)}, but it must be ${shape}`);
+    return undefined;
+  }
+}
+
+const readImages: Declaration<ImageSettings>["read"] = (entry, context) => {
+  const given = parseJson(entry, context, 'an object such as {"loki": "grafana/loki:3.4.0"}');
+  if (given === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(given)) {
+    context.problem(`\`images\` is ${JSON.stringify(given)}, but it must be an object with keys ${IMAGE_KEYS.map(code).join(", ")}`);
+    return undefined;
+  }
+  const images = { ...DEFAULT_IMAGES };
+  let valid = true;
+  for (const [name, image] of Object.entries(given)) {
+    if (!IMAGE_KEYS.includes(name)) {
+      context.problem(`\`images.${name}\` is not an image of this stack; allowed keys are ${IMAGE_KEYS.map(code).join(", ")}`);
+      valid = false;
+    } else if (checkImage(code(`images.${name}`), image, context)) {
+      images[name as keyof ImageSettings] = image;
+    } else {
+      valid = false;
+    }
+  }
+  return valid ? images : undefined;
+};
+
+/** How messages name an API: by its name where it has a usable one, with its place in the list as a hint. */
+export function apiLabel(index: number, name: unknown): string {
+  return typeof name === "string" && /^[a-z][a-z0-9-]*$/.test(name)
+    ? `API \`${name}\` (apis[${index}])`
+    : `the API at apis[${index}]`;
+}
+
+/** The key of one field of one API, as messages name it. */
+function apiField(index: number, name: unknown, field: string): string {
+  return `\`${field}\` of ${apiLabel(index, name)}`;
+}
+
+const API_SHAPE = "a list of {name, image, port?, hostPort?, env?} objects";
+
+const readApis: Declaration<ApiSettings[]>["read"] = (entry, outer) => {
+  let valid = true;
+  const context: ReadContext = {
+    ...outer,
+    problem(message) {
+      valid = false;
+      outer.problem(message);
+    },
+  };
+  const given = parseJson(entry, context, API_SHAPE);
+  if (given === undefined) {
+    return undefined;
+  }
+  if (!Array.isArray(given)) {
+    context.problem(`\`apis\` is ${echo(given, entry.secret)}, but it must be ${API_SHAPE}`);
+    return undefined;
+  }
+  const seen = new Map<string, number>();
+  const apis = given.map((item: unknown, index): ApiSettings | undefined => {
+    if (!isPlainObject(item)) {
+      context.problem(`apis[${index}] is ${echo(item, entry.secret)}, but it must be an object {name, image, port?, hostPort?, env?}`);
+      return undefined;
+    }
+    const { name, image, port, hostPort, env } = item;
+    for (const field of Object.keys(item)) {
+      if (!API_FIELDS.includes(field)) {
+        context.problem(`${apiField(index, name, field)} is not a field of an API; allowed fields are ${API_FIELDS.map(code).join(", ")}`);
+      }
+    }
+    if (typeof name !== "string" || !/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/.test(name)) {
+      context.problem(
+        `${apiField(index, name, "name")} is ${JSON.stringify(name === SEALED ? "[secret]" : name)}, but it must be 2-40 lowercase letters, digits and hyphens, starting with a letter`,
+      );
+    } else if (RESERVED_SERVICE_NAMES.includes(name)) {
+      context.problem(
+        `${apiField(index, name, "name")} is ${JSON.stringify(name)}, but ${RESERVED_SERVICE_NAMES.map(code).join(", ")} name the logging services themselves`,
+      );
+    } else if (seen.has(name)) {
+      context.problem(
+        `${apiField(index, name, "name")} is ${JSON.stringify(name)}, but apis[${seen.get(name)}] already has that name; API names must be unique`,
+      );
+    } else {
+      seen.set(name, index);
+    }
+    if (image === undefined) {
+      context.problem(`${apiField(index, name, "image")} is missing, but every API needs an image reference such as \`flip/trust-api:1.4.2\``);
+    } else {
+      checkImage(apiField(index, name, "image"), image, context);
+    }
+    const checkedPort = port === undefined ? undefined : checkApiPort(index, name, "port", port, context);
+    const checkedHostPort = hostPort === undefined ? undefined : checkApiPort(index, name, "hostPort", hostPort, context);
+    if (hostPort !== undefined && port === undefined) {
+      context.problem(`${apiField(index, name, "hostPort")} is ${JSON.stringify(hostPort)}, but it publishes \`port\`, which is not set`);
+    }
+    return {
+      name: String(name),
+      image: String(image),
+      ...(checkedPort === undefined ? {} : { port: checkedPort }),
+      ...(checkedHostPort === undefined ? {} : { hostPort: checkedHostPort }),
+      env: readApiEnv(index, name, env, entry.secret, context),
+    };
+  });
+  return valid ? (apis as ApiSettings[]) : undefined;
+};
+
+function checkApiPort(index: number, name: unknown, field: string, value: unknown, context: ReadContext): number | undefined {
+  const port = asPort(value);
+  if (port === undefined) {
+    context.problem(`${apiField(index, name, field)} is ${JSON.stringify(value === SEALED ? "[secret]" : value)}, but it must be ${PORT_RULE}`);
+  }
+  return port;
+}
+
+/**
+ * An API's environment. When any part of `apis` is a secret the CLI hands the program the whole
+ * list as one secret, without saying which part (see `rawConfigFromStackYaml`), so every env value
+ * is then kept secret; names, images and ports are never secret.
+ */
+function readApiEnv(
+  index: number,
+  name: unknown,
+  env: unknown,
+  holdsSecrets: boolean,
+  context: ReadContext,
+): Record<string, string | SecretValue> {
+  if (env === undefined) {
+    return {};
+  }
+  if (!isPlainObject(env)) {
+    context.problem(`${apiField(index, name, "env")} is ${echo(env, holdsSecrets)}, but it must be an object of NAME: value pairs`);
+    return {};
+  }
+  const checked: Record<string, string | SecretValue> = {};
+  for (const [variable, value] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+      context.problem(`${apiField(index, name, "env")} has the variable name ${JSON.stringify(variable)}, but names must match [A-Za-z_][A-Za-z0-9_]*`);
+    } else if (variable === "LOG_LEVEL") {
+      context.problem(`${apiField(index, name, "env.LOG_LEVEL")} is set, but \`LOG_LEVEL\` comes from the \`logLevel\` setting for every API; remove it here`);
+    } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+      const text = String(value);
+      checked[variable] = holdsSecrets ? secretText(text === SEALED ? null : text) : text;
+    } else {
+      context.problem(`${apiField(index, name, `env.${variable}`)} is ${echo(value, holdsSecrets)}, but it must be a string, number or boolean`);
+    }
+  }
+  return checked;
+}
+
+const readDockerHost: Declaration<DockerHost | undefined>["read"] = (entry, context) => {
+  const value = entry.value as string;
+  if (/^unix:\/\/\/[^\s]+$/.test(value)) {
+    return { kind: "unix", address: value };
+  }
+  const ssh = /^ssh:\/\/(?:([A-Za-z0-9._-]+)@)?([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::([0-9]{1,5}))?\/?$/.exec(value);
+  if (ssh && (ssh[3] === undefined || asPort(ssh[3]) !== undefined)) {
+    return {
+      kind: "ssh",
+      address: value,
+      ...(ssh[1] === undefined ? {} : { user: ssh[1] }),
+      host: ssh[2].replace(/^\[|\]$/g, ""),
+      port: ssh[3] === undefined ? 22 : Number(ssh[3]),
+    };
+  }
+  context.problem(
+    `${code(context.key)} is ${JSON.stringify(value)}, but it must be \`unix:///path/to/docker.sock\` or \`ssh://[user@]host[:port]\``,
+  );
+  return undefined;
+};
+
+const readBoolean: Declaration<boolean>["read"] = (entry, context) => {
+  if (entry.value !== "true" && entry.value !== "false") {
+    context.problem(`${code(context.key)} is ${JSON.stringify(entry.value)}, but it must be \`true\` or \`false\``);
+    return undefined;
+  }
+  return entry.value === "true";
+};
+
+/**
+ * Every setting, in the order the README lists them. Adding one is one entry here (and its
+ * tests): the parser, the `Settings` type, the README table and `Pulumi.yaml` follow from it.
+ */
+export const SETTINGS = {
+  environment: declare<Environment>({
+    description: "Which kind of site; picks defaults and the production rules",
+    type: "string",
+    defaults: always("development"),
+    allowed: "`development`, `production`",
+    secrecy: "plain",
+    read: oneOf(["development", "production"]),
+  }),
+  siteName: declare<string>({
+    description: "Prefix of every container, volume and network name",
+    type: "string",
+    defaults: (context) => context.stackName,
+    defaultText: { development: "the stack name", production: "the stack name" },
+    allowed: "lowercase letters, digits and inner hyphens, at most 32",
+    secrecy: "plain",
+    read: textRule((value) =>
+      /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(value)
+        ? undefined
+        : "lowercase letters, digits and hyphens, at most 32 characters, starting and ending with a letter or digit",
+    ),
+  }),
+  lokiPort: declare<number>({
+    description: "Host port of Loki's API",
+    type: "integer",
+    defaults: always(3100),
+    allowed: "1-65535",
+    secrecy: "plain",
+    read: readPort,
+  }),
+  grafanaPort: declare<number>({
+    description: "Host port of Grafana",
+    type: "integer",
+    defaults: always(3000),
+    allowed: "1-65535",
+    secrecy: "plain",
+    read: readPort,
+  }),
+  lokiBindAddress: declare<string>({
+    description:
+      "Host address Loki is published on. **Loki has no authentication**: anyone who reaches this address and port can read and write every log line",
+    type: "string",
+    defaults: always("127.0.0.1"),
+    allowed: "an IPv4 or IPv6 address",
+    secrecy: "plain",
+    read: textRule(ipRule),
+  }),
+  grafanaBindAddress: declare<string>({
+    description: "Host address Grafana is published on",
+    type: "string",
+    defaults: always("0.0.0.0"),
+    allowed: "an IPv4 or IPv6 address",
+    secrecy: "plain",
+    read: textRule(ipRule),
+  }),
+  apiBindAddress: declare<string>({
+    description: "Host address the Trust APIs' ports are published on",
+    type: "string",
+    defaults: always("127.0.0.1"),
+    allowed: "an IPv4 or IPv6 address",
+    secrecy: "plain",
+    read: textRule(ipRule),
+  }),
+  grafanaAdminUser: declare<string>({
+    description: "Grafana admin user",
+    type: "string",
+    defaults: always("admin"),
+    allowed: "letters, digits, `.`, `_`, `-`, `@`; 1-64",
+    secrecy: "plain",
+    read: textRule((value) => (/^[A-Za-z0-9._@-]{1,64}$/.test(value) ? undefined : "1-64 letters, digits, `.`, `_`, `-` or `@`")),
+  }),
+  [ADMIN_PASSWORD_KEY]: declare<PasswordSetting>({
+    description: "Grafana admin password (applied when Grafana first creates its database)",
+    type: "secret string",
+    defaults: always({ kind: "generate" }),
+    defaultText: { development: "generated (exported as a secret)", production: "none: required" },
+    allowed: "set with `--secret`; in production at least 12 characters and not `admin`",
+    secrecy: "secret",
+    read: readAdminPassword,
+    unset: unsetAdminPassword,
+  }),
+  retentionPeriod: declare<string>({
+    description: "How long Loki keeps log lines before the compactor deletes them",
+    type: "duration",
+    defaults: always("720h"),
+    allowed: "whole hours, days or weeks (`720h`, `30d`, `4w`), at least 24h",
+    secrecy: "plain",
+    read: readRetention,
+  }),
+  logLevel: declare<LogLevel>({
+    description: "`LOG_LEVEL` of every Trust API",
+    type: "string",
+    defaults: always("INFO"),
+    allowed: "`DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`",
+    secrecy: "plain",
+    read: oneOf(LOG_LEVELS),
+  }),
+  volumeRoot: declare<string | undefined>({
+    description: "Host directory holding `loki/`, `grafana/` and `alloy/` data directories",
+    type: "string",
+    defaults: (context) => (context.environment === "production" ? PRODUCTION_VOLUME_ROOT : undefined),
+    defaultText: { development: "unset (named Docker volumes)" },
+    allowed: "an absolute path",
+    secrecy: "plain",
+    read: textRule((value) =>
+      value.startsWith("/") && !value.split("/").includes("..") && !/\s/.test(value)
+        ? undefined
+        : "an absolute path without `..` or spaces, such as `/opt/flip/volumes`",
+    ),
+  }),
+  collect: declare<CollectMode>({
+    description:
+      "Which containers Alloy collects: every container on the host, or only those labelled `org.flip.logging.enabled=true`",
+    type: "string",
+    defaults: always("all"),
+    allowed: "`all`, `labelled`",
+    secrecy: "plain",
+    read: oneOf(["all", "labelled"]),
+  }),
+  apis: declare<ApiSettings[]>({
+    description:
+      "The Trust API containers of the site; `port` is the port inside the container, published on `apiBindAddress` at `hostPort` (default: the same number)",
+    type: "list of `{name, image, port?, hostPort?, env?}`",
+    defaults: () => DEFAULT_APIS.map((api) => ({ ...api, env: { ...api.env } })),
+    defaultText: { development: "the three FLIP APIs (`:stable` images)", production: "none: required" },
+    allowed:
+      "unique names (lowercase, digits, hyphens), pinned images, ports 1-65535, env names `[A-Za-z_][A-Za-z0-9_]*` except `LOG_LEVEL`; env values may be secrets",
+    secrecy: "nested",
+    read: readApis,
+    unset(context) {
+      if (context.production) {
+        context.problem(
+          "`apis` is not set, but production requires the site's own list of APIs with pinned images; the defaults run `:stable` tags",
+        );
+      }
+      return this.defaults(context);
+    },
+  }),
+  images: declare<ImageSettings>({
+    description: "Pinned images of the services",
+    type: "object `{loki?, alloy?, grafana?, demo?}`",
+    defaults: always(DEFAULT_IMAGES),
+    defaultText: {
+      development: Object.values(DEFAULT_IMAGES).map(code).join(", "),
+      production: "same",
+    },
+    allowed: "image references with a tag or digest; in production a version or digest, not `latest`, `stable`, `main` or `edge`",
+    secrecy: "plain",
+    read: readImages,
+  }),
+  dockerHost: declare<DockerHost | undefined>({
+    description: "Where the Docker engine is; `ssh://` also runs the data-directory commands over SSH",
+    type: "string",
+    defaults: always(undefined),
+    defaultText: { development: "unset (local socket)", production: "unset (local socket)" },
+    allowed: "`unix:///path` or `ssh://[user@]host[:port]`",
+    secrecy: "plain",
+    read: readDockerHost,
+  }),
+  restartPolicy: declare<RestartPolicy>({
+    description: "Restart policy of every container",
+    type: "string",
+    defaults: (context) => (context.environment === "production" ? "always" : "unless-stopped"),
+    allowed: "`no`, `on-failure`, `always`, `unless-stopped`; production: `always`, `unless-stopped`",
+    secrecy: "plain",
+    read(entry, context) {
+      const policy = oneOf<RestartPolicy>(["no", "on-failure", "always", "unless-stopped"])(entry, context);
+      if (policy !== undefined && context.production && !PRODUCTION_RESTART_POLICIES.includes(policy)) {
+        context.problem(
+          `\`restartPolicy\` is \`${policy}\`, but production allows only ${PRODUCTION_RESTART_POLICIES.map(code).join(" or ")}, so the stack comes back after a reboot`,
+        );
+        return undefined;
+      }
+      return policy;
+    },
+  }),
+  demo: declare<boolean>({
+    description: "Serve each API name with a demo traffic generator (stock Python image) so the dashboard shows data at once",
+    type: "boolean",
+    defaults: always(false),
+    allowed: "`true`, `false`; `true` only in development",
+    secrecy: "plain",
+    read(entry, context) {
+      const demo = readBoolean(entry, context);
+      if (demo === true && context.production) {
+        context.problem("`demo` is `true`, but the demo traffic generators are for development only; set it to `false` in production");
+        return undefined;
+      }
+      return demo;
+    },
+  }),
+};
+
+type SettingKey = keyof typeof SETTINGS;
+
+/** The validated settings of one stack: one field per declaration, plus the stack's name. */
+export type Settings = { [K in SettingKey]: (typeof SETTINGS)[K] extends Declaration<infer T> ? T : never } & {
+  /** Pulumi stack name (not a config key). */
+  stackName: string;
+};
+
+const KNOWN_KEYS = Object.keys(SETTINGS) as SettingKey[];
+
+/** Thrown when a stack's settings break a rule; the message lists every problem, one per line. */
+export class SettingsError extends Error {
+  /** One message per broken rule. */
+  readonly problems: string[];
+
+  constructor(stackName: string, problems: string[]) {
+    super([`invalid settings in stack \`${stackName}\`:`, ...problems.map((problem) => `  - ${problem}`)].join("\n"));
+    this.name = "SettingsError";
+    this.problems = problems;
+  }
+}
+
+/** How a caller reads config. */
+export interface ParseOptions {
+  /**
+   * False where secrets cannot be read at all (`npm run render` has no passphrase): a production
+   * stack without its password is then left for `pulumi up` to refuse, as no rendered file holds it.
+   */
+  secretsReadable?: boolean;
+}
+
+/**
+ * Validates a stack's raw config and returns its settings, or throws a `SettingsError` naming
+ * every key that is wrong, the value given and what is allowed.
+ */
+export function parseSettings(raw: RawConfig, stackName: string, options: ParseOptions = {}): Settings {
+  const problems: string[] = [];
+  for (const fullKey of raw.mistypedNamespaces) {
+    const [namespace, ...rest] = fullKey.split(":");
+    const key = rest.join(":");
+    const meant = KNOWN_KEYS.includes(key as SettingKey) ? key : closestKey(key);
+    problems.push(
+      `${code(fullKey)} is in the namespace ${code(namespace)}, which is not this project's` +
+        (meant ? `; did you mean ${code(`${CONFIG_NAMESPACE}:${meant}`)}?` : `; settings live under ${code(`${CONFIG_NAMESPACE}:`)}`),
+    );
+  }
+  for (const key of Object.keys(raw.entries).sort()) {
+    if (!KNOWN_KEYS.includes(key as SettingKey)) {
+      const hint = closestKey(key);
+      problems.push(
+        `${code(key)} is not a setting of this program` + (hint ? `; did you mean ${code(hint)}?` : `; known settings: ${KNOWN_KEYS.join(", ")}`),
+      );
+    }
+  }
+
+  const base = { stackName, secretsReadable: options.secretsReadable !== false, environment: "development" as Environment, production: false };
+  const contextFor = (key: string): ReadContext => ({ ...base, key, problem: (message) => problems.push(message) });
+  const environment = readSetting("environment", raw.entries.environment, contextFor("environment"));
+  base.environment = environment;
+  base.production = environment === "production";
+
+  const values: Record<string, unknown> = { environment };
+  for (const key of KNOWN_KEYS.filter((known) => known !== "environment")) {
+    values[key] = readSetting(key, raw.entries[key], contextFor(key));
+  }
+  const settings = { ...values, stackName } as Settings;
+  if (problems.length === 0) {
+    problems.push(...publishedPortClashes(settings));
+  }
+  if (problems.length > 0) {
+    throw new SettingsError(stackName, problems);
+  }
+  return settings;
+}
+
+function readSetting<K extends SettingKey>(key: K, entry: ConfigEntry | undefined, context: ReadContext): Settings[K] {
+  const declaration = SETTINGS[key] as Declaration<Settings[K]>;
+  if (entry === undefined) {
+    return declaration.unset ? declaration.unset(context) : declaration.defaults(context);
+  }
+  if (entry.secret && declaration.secrecy === "plain") {
+    // The value is not echoed: whoever set it with --secret meant it to stay unseen.
+    context.problem(
+      `${code(key)} is set as a secret, but it is not secret: its value shows in container settings, previews and outputs; ` +
+        `set it with \`pulumi config set ${key} <value>\``,
+    );
+    return declaration.defaults(context);
+  }
+  if (!entry.secret && declaration.secrecy === "secret") {
+    context.problem(`${code(key)} is set in plain text, but it must be a secret; set it with \`pulumi config set --secret ${key} <value>\``);
+    return declaration.defaults(context);
+  }
+  if (entry.value === undefined && declaration.secrecy !== "secret") {
+    context.problem(`${code(key)} could not be decrypted; check the stack's secrets provider`);
+    return declaration.defaults(context);
+  }
+  return declaration.read(entry, context) ?? declaration.defaults(context);
+}
+
+/** A port published on the host, named by the setting that chose it. */
+export interface PublishedPort {
+  /** The setting that chose this port, as messages name it. */
+  key: string;
+  /** Host address. */
+  ip: string;
+  /** Host port. */
+  port: number;
+}
+
+/** Every host address and port the stack publishes, with the setting behind each. */
+export function publishedPorts(settings: Settings): PublishedPort[] {
+  const ports: PublishedPort[] = [
+    { key: "`lokiPort`", ip: settings.lokiBindAddress, port: settings.lokiPort },
+    { key: "`grafanaPort`", ip: settings.grafanaBindAddress, port: settings.grafanaPort },
+  ];
+  settings.apis.forEach((api, index) => {
+    if (api.port !== undefined) {
+      const field = api.hostPort === undefined ? "port" : "hostPort";
+      ports.push({ key: apiField(index, api.name, field), ip: settings.apiBindAddress, port: api.hostPort ?? api.port });
+    }
+  });
+  return ports;
+}
+
+function publishedPortClashes(settings: Settings): string[] {
+  const ports = publishedPorts(settings);
+  const clashes: string[] = [];
+  ports.forEach((first, i) => {
+    for (const second of ports.slice(i + 1)) {
+      // A wildcard address takes the port on every address of the host, so it clashes with any other.
+      const sameAddress = first.ip === second.ip || isWildcard(first.ip) || isWildcard(second.ip);
+      if (first.port === second.port && sameAddress) {
+        clashes.push(
+          `${second.key} is ${second.port} on ${second.ip}, which ${first.key} already publishes on ${first.ip}; ` +
+            "two published services cannot share a host address and port",
+        );
+      }
+    }
+  });
+  return clashes;
+}
+
+function isWildcard(ip: string): boolean {
+  return ip === "0.0.0.0" || ip === "::";
+}
+
+/** The known setting closest to a mistyped one, if any is close enough to be a likely typo. */
+export function closestKey(key: string): string | undefined {
+  const lowered = KNOWN_KEYS.map((known) => known.toLowerCase());
+  const best = closest(key.toLowerCase(), lowered);
+  const within = distance(key.toLowerCase(), best) <= Math.max(2, Math.floor(key.length / 3));
+  return within ? KNOWN_KEYS[lowered.indexOf(best)] : undefined;
+}
+
+/** How the README shows a declaration's default in one environment. */
+function defaultText(declaration: Declaration<unknown>, environment: Environment): string {
+  const given = declaration.defaultText?.[environment];
+  if (given !== undefined) {
+    return given;
+  }
+  const value = declaration.defaults({ environment, stackName: "<stack>" });
+  return value === undefined ? "unset" : code(String(value));
+}
+
+/** The README's settings table, generated from the declarations so the two cannot drift apart. */
+export function settingsTableMarkdown(): string {
+  const rows = KNOWN_KEYS.map((key) => {
+    const declaration = SETTINGS[key] as Declaration<unknown>;
+    return `| \`${key}\` | ${declaration.description} | ${declaration.type} | ${defaultText(declaration, "development")} | ${defaultText(declaration, "production")} | ${declaration.allowed} |`;
+  });
+  return [
+    "| setting | what it sets | type | development default | production default | allowed |",
+    "|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
+}
+
+/** One key of `Pulumi.yaml`'s `config:` block. */
+export interface ProjectConfigDeclaration {
+  /** Pulumi's project config type. */
+  type: "string" | "integer" | "boolean";
+  /** What it sets. */
+  description: string;
+  /** The default the CLI merges into a stack that does not set the key. */
+  default: string | number | boolean;
+}
+
+const PULUMI_TYPES: Record<string, ProjectConfigDeclaration["type"]> = { string: "string", number: "integer", boolean: "boolean" };
+
+/**
+ * The `config:` block of `Pulumi.yaml`. The CLI requires every declared key without a default in
+ * every stack and merges a declared default into every stack that leaves the key out (pulumi/pulumi
+ * `sdk/go/common/workspace/config.go`, `mergeConfig`), so only settings whose default is one plain
+ * value in every environment and for every stack name are declared; the rest are documented in
+ * the README and validated by the program alone.
+ */
+export function projectConfigDeclarations(): Record<string, ProjectConfigDeclaration> {
+  const declared: Record<string, ProjectConfigDeclaration> = {};
+  for (const key of KNOWN_KEYS) {
+    const declaration = SETTINGS[key] as Declaration<unknown>;
+    const defaults = (["development", "production"] as const).flatMap((environment) =>
+      ["site-a", "site-b"].map((stackName) => declaration.defaults({ environment, stackName })),
+    );
+    const type = PULUMI_TYPES[typeof defaults[0]];
+    if (declaration.secrecy === "plain" && type !== undefined && defaults.every((value) => value === defaults[0])) {
+      declared[key] = {
+        type,
+        description: declaration.description.replace(/\*\*/g, "").replace(/`/g, ""),
+        default: defaults[0] as ProjectConfigDeclaration["default"],
+      };
+    }
+  }
+  return declared;
+}

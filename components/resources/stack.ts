@@ -1,0 +1,78 @@
+/**
+ * The FLIP logging stack of one site as a Pulumi component: it declares the plan computed by
+ * `components/plan/stack.ts` and nothing else.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { PasswordSetting } from "../plan/admin-password";
+import { DockerHost } from "../plan/settings";
+import { StackPlan } from "../plan/stack";
+import { Alloy } from "./alloy";
+import { TrustApis } from "./apis";
+import { ServiceContext } from "./container";
+import { adminPasswordOutput, Grafana } from "./grafana";
+import { Loki } from "./loki";
+
+/** Arguments of the site stack component. */
+export interface LoggingStackArgs {
+  /** The stack's plan. */
+  plan: StackPlan;
+  /** The Grafana admin password setting. */
+  adminPassword: PasswordSetting;
+  /** Where host data directories are created. */
+  dockerHost?: DockerHost;
+  /** Whether data resources are protected from `pulumi destroy` (production). */
+  protectData: boolean;
+}
+
+/**
+ * The FLIP logging stack of one site: network, Loki, Alloy, Grafana and the Trust APIs. Give the
+ * site's Docker provider in `opts.providers`; every container, image, volume and network inherits it.
+ */
+export class LoggingStack extends pulumi.ComponentResource {
+  /** The stack's Docker network. */
+  readonly network: docker.Network;
+  /** Loki. */
+  readonly loki: Loki;
+  /** Alloy. */
+  readonly alloy: Alloy;
+  /** Grafana. */
+  readonly grafana: Grafana;
+  /** The Trust API containers. */
+  readonly apis: TrustApis;
+  /** The Grafana admin password, secret. */
+  readonly adminPassword: pulumi.Output<string>;
+  /** Every container the stack declared, in start order. */
+  readonly containers: docker.Container[];
+
+  constructor(name: string, args: LoggingStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flip:logging:Stack", name, {}, opts);
+    const { plan } = args;
+    // Declared at the root before this component existed; the alias keeps a generated password.
+    this.adminPassword = adminPasswordOutput(args.adminPassword, { parent: this, aliases: [{ parent: pulumi.rootStackResource }] });
+    this.network = new docker.Network(
+      "network",
+      { name: plan.network, driver: "bridge", labels: [{ label: "org.flip.project", value: plan.siteName }] },
+      { parent: this },
+    );
+    const context: ServiceContext = {
+      network: this.network,
+      secrets: { grafanaAdminPassword: this.adminPassword },
+      dockerHost: args.dockerHost,
+      protectData: args.protectData,
+    };
+    this.loki = new Loki("loki", { spec: plan.loki, data: plan.data.loki, context }, { parent: this });
+    this.alloy = new Alloy("alloy", { spec: plan.alloy, data: plan.data.alloy, context, after: [this.loki.container] }, { parent: this });
+    this.grafana = new Grafana(
+      "grafana",
+      { spec: plan.grafana, data: plan.data.grafana, context, after: [this.loki.container] },
+      { parent: this },
+    );
+    this.apis = new TrustApis("apis", { specs: plan.apis, context }, { parent: this });
+    this.containers = [this.loki.container, this.alloy.container, this.grafana.container, ...this.apis.containers];
+    this.registerOutputs({
+      network: this.network.name,
+      containerNames: this.containers.map((container) => container.name),
+    });
+  }
+}
