@@ -826,3 +826,26 @@ export function projectConfigDeclarations(): Record<string, ProjectConfigDeclara
   }
   return declared;
 }
+
+/** The `config:` block of `Pulumi.yaml`, with the comment that says why it holds only some settings. */
+export function projectConfigDocument(): string {
+  const declared = projectConfigDeclarations();
+  const undeclared = KNOWN_KEYS.filter((key) => !(key in declared));
+  const lines = [
+    "# Settings the CLI can check before the program runs: only those whose default is one plain value",
+    "# in every environment. The CLI requires every declared key without a default in every stack, so",
+    `# the others (${undeclared.join(", ")})`,
+    "# are left undeclared; the README lists them all and the program validates every one.",
+    "# Generated from components/plan/settings.ts by `npm run sync-docs`.",
+    "config:",
+  ];
+  for (const [key, declaration] of Object.entries(declared)) {
+    lines.push(
+      `  ${key}:`,
+      `    type: ${declaration.type}`,
+      `    default: ${JSON.stringify(declaration.default)}`,
+      `    description: ${JSON.stringify(declaration.description)}`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
