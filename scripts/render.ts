@@ -15,7 +15,7 @@ export function loadStackSettings(stack: string, projectDir: string): Settings {
   if (!fs.existsSync(file)) {
     throw new Error(`no stack file ${path.relative(process.cwd(), file) || file} for stack \`${stack}\``);
   }
-  const raw = rawConfigFromStackYaml(fs.readFileSync(file, "utf8"), path.relative(process.cwd(), file) || file);
+  const raw = rawConfigFromStackYaml(fs.readFileSync(file, "utf8"), path.relative(projectDir, file));
   return parseSettings(raw, stack, { secretsReadable: false });
 }
 

@@ -43,10 +43,23 @@ describe("the dev stack under mocks", () => {
     expect(await valueOf(program.grafanaAdminPassword)).toBe("generated-password-xyz");
   });
 
-  it("hands Grafana the generated password in an environment marked secret", () => {
-    const envs = container("dev-grafana").inputs.envs;
-    expect(isSecretInput(envs)).toBe(true);
-    expect(list(envs)).toContain("GF_SECURITY_ADMIN_PASSWORD=generated-password-xyz");
+  it("hands Grafana the generated password as a secret file readable by its group only", () => {
+    const uploads = list(container("dev-grafana").wire.uploads);
+    const password = uploads.find((upload) => upload.file === "/etc/grafana/secrets/admin-password");
+    expect(isSecretInput(password.content)).toBe(true);
+    expect(plain(password.content)).toBe("generated-password-xyz");
+    expect(password.permissions).toBe("0440");
+    expect(list(container("dev-grafana").inputs.envs)).toContain("GF_SECURITY_ADMIN_PASSWORD__FILE=/etc/grafana/secrets/admin-password");
+  });
+
+  it("keeps every environment value and every other upload of Grafana readable in previews", () => {
+    const { envs, uploads } = container("dev-grafana").wire;
+    expect(isSecretInput(envs)).toBe(false);
+    expect(list(envs).filter(isSecretInput)).toEqual([]);
+    expect(isSecretInput(uploads)).toBe(false);
+    expect(list(uploads).filter((upload) => isSecretInput(upload.content)).map((upload) => upload.file)).toEqual([
+      "/etc/grafana/secrets/admin-password",
+    ]);
   });
 
   it("keeps the environment of containers without secrets readable in previews", () => {
@@ -115,6 +128,6 @@ describe("the dev stack under mocks", () => {
     expect(program.grafanaUrl).toBe("http://127.0.0.1:3000");
     expect(program.lokiUrl).toBe("http://127.0.0.1:3100");
     expect(program.grafanaAdminUser).toBe("admin");
-    expect(plain(program.containerNames)).toEqual(["dev-loki", "dev-alloy", "dev-grafana", "dev-trust-api", "dev-data-access-api", "dev-imaging-api"]);
+    expect(await valueOf(program.containerNames)).toEqual(["dev-loki", "dev-alloy", "dev-grafana", "dev-trust-api", "dev-data-access-api", "dev-imaging-api"]);
   });
 });

@@ -36,9 +36,11 @@ describe("the prod stack under mocks", () => {
     }
   });
 
-  it("protects the data directories from pulumi destroy and keeps them if removed from the program", () => {
-    for (const name of ["loki-data-dir", "grafana-data-dir", "alloy-data-dir"]) {
-      expect(options.get(`command:local:Command ${name}`)).toMatchObject({ protect: true, retainOnDelete: true });
+  it("runs a changed creation step again in place: it has an update command, no replacing triggers and no protection", () => {
+    for (const command of declared.filter((r) => r.type === "command:local:Command")) {
+      expect(command.inputs.update).toBe(command.inputs.create);
+      expect(command.inputs.triggers).toBeUndefined();
+      expect(options.get(`command:local:Command ${command.name}`)?.protect).toBeFalsy();
     }
   });
 
@@ -82,21 +84,21 @@ describe("the prod stack under mocks", () => {
     expect(new Set(containers().map((c) => c.inputs.restart))).toEqual(new Set(["always"]));
   });
 
-  it("keeps the admin password secret in Grafana's environment and in the outputs", async () => {
-    const envs = container("grafana").inputs.envs;
-    expect(isSecretInput(envs)).toBe(true);
-    expect(list(envs)).toContain(`GF_SECURITY_ADMIN_PASSWORD=${PASSWORD}`);
+  it("keeps the admin password secret in Grafana's password file and in the outputs, and the rest of Grafana readable", async () => {
+    const { envs, uploads } = container("grafana").wire;
+    const password = list(uploads).find((upload) => upload.file === "/etc/grafana/secrets/admin-password");
+    expect(isSecretInput(password.content)).toBe(true);
+    expect(plain(password.content)).toBe(PASSWORD);
+    expect(isSecretInput(envs)).toBe(false);
+    expect(list(envs).filter(isSecretInput)).toEqual([]);
     expect(await pulumi.isSecret(program.grafanaAdminPassword)).toBe(true);
     expect(await valueOf(program.grafanaAdminPassword)).toBe(PASSWORD);
   });
 
   it("puts the password in no other input of any resource", () => {
     for (const resource of declared) {
-      const { envs, ...rest } = resource.inputs;
-      expect(JSON.stringify(rest)).not.toContain(PASSWORD);
-      if (!isSecretInput(envs)) {
-        expect(JSON.stringify(envs ?? null)).not.toContain(PASSWORD);
-      }
+      const uploads = list(resource.wire.uploads).filter((upload) => !isSecretInput(upload.content));
+      expect(JSON.stringify({ ...resource.wire, uploads })).not.toContain(PASSWORD);
     }
   });
 
@@ -123,15 +125,16 @@ describe("the prod stack under mocks", () => {
       "/etc/grafana/provisioning/datasources/loki.yml",
       "/etc/grafana/provisioning/dashboards/dashboards.yml",
       "/etc/grafana/provisioning/dashboards/trust-apis.json",
+      "/etc/grafana/secrets/admin-password",
     ]);
     const alloyConfig = list(container("alloy").inputs.uploads)[0].content as string;
     expect(alloyConfig).toContain('values = ["org.flip.logging.enabled=true"]');
   });
 
-  it("exports the operator's URLs and the container names", () => {
-    expect(program.grafanaUrl).toBe("http://localhost:3000");
+  it("exports the operator's URLs and the names of the containers it declared", async () => {
+    expect(program.grafanaUrl).toBe("http://<trust-host>:3000");
     expect(program.lokiUrl).toBe("http://127.0.0.1:3100");
-    expect(plain(program.containerNames)).toEqual([
+    expect(await valueOf(program.containerNames)).toEqual([
       "trust-site-loki",
       "trust-site-alloy",
       "trust-site-grafana",

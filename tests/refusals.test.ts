@@ -6,6 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { SettingsError } from "../components/plan/settings";
 import { main } from "../scripts/render";
 import { BAD_SETTINGS, PRODUCTION_BASE, PRODUCTION_PASSWORD } from "./helpers/bad-settings";
 
@@ -26,8 +28,68 @@ describe("through npm run render", () => {
     let stderr = "";
     const code = main(["--stack", "site", "--out", "out"], project, { stdout: () => undefined, stderr: (text) => (stderr += text) });
     expect(code).toBe(1);
-    expect(stderr).toBe(`invalid settings:\n${message}\n`);
+    expect(stderr).toBe(`${new SettingsError("site", [message]).message}\n`);
     expect(fs.existsSync(path.join(project, "out"))).toBe(false);
+  });
+});
+
+/**
+ * What `pulumi up` prints for an error the program throws, replayed from the Node runtime's
+ * uncaught-error handler (`@pulumi/pulumi/cmd/run/run.js`, `uncaughtHandler`): a `RunError`'s
+ * message alone; anything else under "failed with an unhandled exception", with its stack.
+ */
+function whatPulumiPrints(error: unknown): string {
+  // The handler's own formatter; it is not in the typed surface.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { defaultErrorMessage } = require("@pulumi/pulumi/cmd/run/error") as { defaultErrorMessage(error: unknown): string };
+  if (pulumi.RunError.isInstance(error)) {
+    return (error as Error).message;
+  }
+  return `Running program '/work/flip-logging' failed with an unhandled exception:\n${defaultErrorMessage(error)}`;
+}
+
+/** The error the program throws for a stack's config, or undefined. */
+async function programError(values: Record<string, string>, secrets: string[]): Promise<unknown> {
+  let thrown: unknown;
+  await jest.isolateModulesAsync(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { mockStack } = require("./helpers/program") as typeof import("./helpers/program");
+    mockStack("prod", { values, secrets });
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../index");
+    } catch (error) {
+      thrown = error;
+    }
+  });
+  return thrown;
+}
+
+describe("what pulumi up prints for a bad setting", () => {
+  it("is the render's text exactly, with no stack trace and no dump of the error's fields", async () => {
+    const values = { ...PRODUCTION_BASE, lokiPort: "70000", logLevel: "LOUD" };
+    const printed = whatPulumiPrints(
+      await programError({ ...values, grafanaAdminPassword: PRODUCTION_PASSWORD }, ["grafanaAdminPassword"]),
+    );
+    // The render reads the stack file, which holds the password encrypted, so it is left out here.
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "flip-refuse-"));
+    fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), stackFile(values));
+    let stderr = "";
+    main(["--stack", "prod", "--out", "out"], project, { stdout: () => undefined, stderr: (text) => (stderr += text) });
+    expect(`${printed}\n`).toBe(stderr);
+    expect(printed).toBe(
+      [
+        "invalid settings in stack `prod`:",
+        '  - `lokiPort` is "70000", but it must be an integer port from 1 to 65535',
+        '  - `logLevel` is "LOUD", but it must be one of `DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`',
+      ].join("\n"),
+    );
+    expect(printed).not.toMatch(/^\s+at /m);
+    expect(printed).not.toContain("problems:");
+  });
+
+  it("would show a stack trace for a plain Error, which is why settings errors are RunErrors", () => {
+    expect(whatPulumiPrints(new SettingsError("prod", ["x"]))).toMatch(/^\s+at /m);
   });
 });
 

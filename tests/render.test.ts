@@ -118,7 +118,9 @@ describe.each(["dev", "prod"])("the rendered %s stack", (stack) => {
         expect(upload.sha256).toMatch(/^[0-9a-f]{64}$/);
       }
     }
-    expect(containers.find((c: { service: string }) => c.service === "grafana").env.GF_SECURITY_ADMIN_PASSWORD).toBe("[secret]");
+    const grafana = containers.find((c: { service: string }) => c.service === "grafana");
+    expect(grafana.env.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/etc/grafana/secrets/admin-password");
+    expect(grafana.secretFiles).toEqual([{ path: "/etc/grafana/secrets/admin-password", content: "[secret]" }]);
   });
 
   it("is byte-identical on every render", () => {
@@ -159,8 +161,16 @@ describe("the render command", () => {
     const out = path.join(project, "out");
     const result = run(["--stack", "site", "--out", out], project);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('invalid settings:\n`lokiPort` is "99999", but it must be an integer port from 1 to 65535\n');
+    expect(result.stderr).toBe('invalid settings in stack `site`:\n  - `lokiPort` is "99999", but it must be an integer port from 1 to 65535\n');
     expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it("names the file, line and column of a stack file that is not YAML", () => {
+    const project = tempDir();
+    fs.writeFileSync(path.join(project, "Pulumi.site.yaml"), "config:\n  flip-logging:apis:\n    - name: trust-api\n   image: x\n");
+    const result = run(["--stack", "site", "--out", path.join(project, "out")], project);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Pulumi\.site\.yaml:4:\d+: not valid YAML: /);
   });
 
   it("fails clearly on a stack that has no stack file", () => {

@@ -5,7 +5,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { rawConfigFromStackYaml } from "../../components/plan/config-source";
+import * as YAML from "yaml";
+import { checkStack, configSet, stackConfigOf } from "./pulumi-cli";
+
+const PROJECT_NAME = "flip-logging";
 
 /** One resource the program declared. */
 export interface DeclaredResource {
@@ -17,6 +20,14 @@ export interface DeclaredResource {
   inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Provider reference, if any. */
   provider?: string;
+  /**
+   * Inputs exactly as the program sent them to the engine, before the mocks' deserializer, which
+   * marks a whole list or object secret when any part of it is (`@pulumi/pulumi/runtime/rpc.js`,
+   * `deserializeProperty`: "push secretness up to the top level"). The engine keeps a secret where
+   * it is nested (pulumi/pulumi `sdk/go/common/resource/plugin/rpc.go`, `UnmarshalPropertyValue`),
+   * so this is what a preview shows as `[secret]`.
+   */
+  wire: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 /** The Docker containers among the declared resources. */
@@ -39,17 +50,32 @@ export interface StackConfig {
   secrets?: string[];
 }
 
-/** The config of a stack file in the project (`Pulumi.<stack>.yaml`), with changes on top. */
+/**
+ * The config the program receives for a stack file of the project (`Pulumi.<stack>.yaml`) with
+ * changes on top: passed through the CLI's checks and default merging, as `pulumi up` does.
+ */
 export function stackFileConfig(stack: string, changes: StackConfig = { values: {} }): StackConfig {
-  const file = `Pulumi.${stack}.yaml`;
-  const raw = rawConfigFromStackYaml(fs.readFileSync(path.join(__dirname, "..", "..", file), "utf8"), file);
-  const values: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(raw.entries)) {
-    if (entry.value !== undefined) {
-      values[key] = entry.value;
-    }
+  const root = path.join(__dirname, "..", "..");
+  let config = stackConfigOf(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8"));
+  for (const [key, value] of Object.entries(changes.values)) {
+    config = configSet(PROJECT_NAME, config, [...((changes.secrets ?? []).includes(key) ? ["--secret"] : []), key, value]);
   }
-  return { values: { ...values, ...changes.values }, secrets: changes.secrets };
+  const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")).config;
+  const result = checkStack(PROJECT_NAME, project, stack, config);
+  if ("error" in result) {
+    throw new Error(result.error);
+  }
+  const short = (fullKey: string) => fullKey.replace(`${PROJECT_NAME}:`, "");
+  return {
+    values: Object.fromEntries(Object.entries(result.config.values).map(([key, value]) => [short(key), value])),
+    secrets: result.config.secretKeys.map(short),
+  };
+}
+
+interface WireRequest {
+  getType(): string;
+  getName(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
 /** Sets mocks and config for a stack; import the program after this. */
@@ -58,7 +84,7 @@ export function mockStack(stack: string, config: StackConfig): DeclaredResource[
   pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        declared.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        declared.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, wire: wire.get(`${args.type}::${args.name}`) ?? {} });
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker:index/remoteImage:RemoteImage") {
           state.imageId = `sha256:${args.name}`;
@@ -76,8 +102,22 @@ export function mockStack(stack: string, config: StackConfig): DeclaredResource[
     stack,
     false,
   );
-  const full = Object.fromEntries(Object.entries(config.values).map(([key, value]) => [`flip-logging:${key}`, value]));
-  pulumi.runtime.setAllConfig(full, (config.secrets ?? []).map((key) => `flip-logging:${key}`));
+  // The mock monitor hands newResource deserialized inputs; keep what arrived on the wire too.
+  const wire = new Map<string, Record<string, unknown>>();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { getMonitor } = require("@pulumi/pulumi/runtime/settings") as {
+    getMonitor(): { registerResource(req: WireRequest, callback: unknown): unknown };
+  };
+  const monitor = getMonitor();
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    wire.set(`${req.getType()}::${req.getName()}`, req.getObject()?.toJavaScript() ?? {});
+    return registerResource(req, callback);
+  };
+  // A key that already names a namespace is passed as it is (for namespace typos).
+  const fullKey = (key: string) => (key.includes(":") ? key : `flip-logging:${key}`);
+  const full = Object.fromEntries(Object.entries(config.values).map(([key, value]) => [fullKey(key), value]));
+  pulumi.runtime.setAllConfig(full, (config.secrets ?? []).map(fullKey));
   return declared;
 }
 
