@@ -93,8 +93,11 @@ describe("nothing exposed", () => {
       GF_ANALYTICS_REPORTING_ENABLED: "false",
       GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
       GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
-      GF_SECURITY_ADMIN_PASSWORD: { secret: "grafanaAdminPassword" },
+      GF_SECURITY_ADMIN_PASSWORD__FILE: "/etc/grafana/secrets/admin-password",
     });
+    expect(byService(prod(), "grafana").secretFiles).toEqual([
+      { path: "/etc/grafana/secrets/admin-password", secret: { kind: "secret-ref", ref: "grafanaAdminPassword" } },
+    ]);
   });
 
   it("turns off Alloy's usage reporting", () => {
