@@ -8,7 +8,7 @@ import * as path from "path";
 
 const ROOT = path.join(__dirname, "..");
 const importsOf = (file: string): string[] =>
-  [...fs.readFileSync(path.join(ROOT, file), "utf8").matchAll(/^import .* from "([^"]+)";$/gm)].map((match) => match[1]);
+  [...fs.readFileSync(path.join(ROOT, file), "utf8").matchAll(/^import (?:.* from )?"([^"]+)";$/gm)].map((match) => match[1]);
 const filesIn = (folder: string) => fs.readdirSync(path.join(ROOT, folder)).filter((name) => name.endsWith(".ts")).map((name) => `${folder}/${name}`);
 const SERVICES = ["loki", "alloy", "grafana", "apis"];
 
