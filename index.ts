@@ -47,5 +47,7 @@ export const grafanaAdminUser = settings.grafanaAdminUser;
 export const grafanaAdminPassword = stack.adminPassword;
 /** Names of every container the stack declared. */
 export const containerNames = pulumi.all(stack.containers.map((container) => container.name));
-/** The stack's Docker network. */
-export const networkName = stack.network.name;
+/** The Docker network of Loki, Alloy and Grafana. */
+export const networkName = stack.loggingNetwork.name;
+/** The Docker network of the Trust APIs, which has no route to Loki. */
+export const apiNetworkName = stack.apiNetwork.name;

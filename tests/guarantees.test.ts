@@ -100,6 +100,30 @@ describe("nothing exposed", () => {
     ]);
   });
 
+  it.each([["prod"], ["dev"]])("keeps Loki on a network with Alloy and Grafana only, and the %s APIs on one of their own", (stack) => {
+    const settings = stack === "prod" ? prod() : dev();
+    const plan = stackPlan(settings);
+    const members = (network: string) =>
+      planContainers(plan)
+        .filter((spec) => spec.networks.includes(network))
+        .map((spec) => spec.service);
+    const lokiNetworks = byService(settings, "loki").networks;
+    expect(lokiNetworks).toEqual([plan.networks.logging]);
+    expect(members(plan.networks.logging)).toEqual(["loki", "alloy", "grafana"]);
+    expect(members(plan.networks.apis)).toEqual(settings.apis.map((api) => api.name));
+    for (const api of plan.apis) {
+      expect(api.networks).toEqual([plan.networks.apis]);
+    }
+  });
+
+  it("keeps the APIs' published ports as configured on their own network", () => {
+    expect(stackPlan(prod()).apis.map((spec) => spec.ports)).toEqual([
+      [{ internal: 8000, external: 8000, ip: "127.0.0.1" }],
+      [{ internal: 8010, external: 8010, ip: "127.0.0.1" }],
+      [{ internal: 8020, external: 8020, ip: "127.0.0.1" }],
+    ]);
+  });
+
   it("turns off Alloy's usage reporting", () => {
     expect(byService(prod(), "alloy").command).toContain("--disable-reporting");
   });
@@ -156,6 +180,19 @@ describe("what Alloy collects", () => {
 
   it("the API containers carry exactly the label the labelled mode filters on", () => {
     expect(byService(prod(), "trust-api").labels["org.flip.logging.enabled"]).toBe("true");
+  });
+
+  it.each([["loki"], ["alloy"], ["grafana"]])("the stack's own %s container carries it too, named by its service, so its failures are collected", (service) => {
+    expect(byService(prod(), service).labels).toEqual({
+      "org.flip.logging.enabled": "true",
+      "org.flip.project": "trust-site",
+      "org.flip.service": service,
+    });
+  });
+
+  it("production collects only labelled containers unless the stack says otherwise; development collects all", () => {
+    expect(parseSettings(productionConfig(), "prod").collect).toBe("labelled");
+    expect(parseSettings(configOf({}), "dev").collect).toBe("all");
   });
 
   it("request_id is parsed but never promoted to a label", () => {

@@ -16,8 +16,8 @@ const containers = () => declaredContainers(declared);
 const container = (name: string) => declaredContainer(declared, name);
 
 describe("the dev stack under mocks", () => {
-  it("declares one network, three data volumes and a container per service and API", () => {
-    expect(declared.filter((r) => r.type === "docker:index/network:Network").map((r) => r.inputs.name)).toEqual(["dev-logging"]);
+  it("declares two networks, three data volumes and a container per service and API", () => {
+    expect(declared.filter((r) => r.type === "docker:index/network:Network").map((r) => r.inputs.name)).toEqual(["dev-logging", "dev-apis"]);
     expect(declared.filter((r) => r.type === "docker:index/volume:Volume").map((r) => r.inputs.name).sort()).toEqual([
       "dev-alloy-data",
       "dev-grafana-data",
@@ -99,7 +99,7 @@ describe("the dev stack under mocks", () => {
     );
     expect(list(trust.inputs.envs)).toContain("LOG_LEVEL=DEBUG");
     expect(list(trust.inputs.uploads).map((u: { file: string }) => u.file)).toContain("/app/log_config/demo.py");
-    expect(list(trust.inputs.networksAdvanced)).toEqual([{ name: "dev-logging", aliases: ["trust-api"] }]);
+    expect(list(trust.inputs.networksAdvanced)).toEqual([{ name: "dev-apis", aliases: ["trust-api"] }]);
   });
 
   it("pulls the demo generators from the stock Python image", () => {

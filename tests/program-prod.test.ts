@@ -102,7 +102,7 @@ describe("the prod stack under mocks", () => {
     }
   });
 
-  it("runs the production API images with discovery labels, LOG_LEVEL and the stack network", () => {
+  it("runs the production API images with discovery labels, LOG_LEVEL and the APIs' own network", () => {
     const trust = container("trust-api");
     expect(trust.inputs.name).toBe("trust-site-trust-api");
     expect(trust.inputs.image).toBe("sha256:trust-api-image");
@@ -114,7 +114,7 @@ describe("the prod stack under mocks", () => {
     ]);
     expect(list(trust.inputs.envs)).toEqual(["LOG_LEVEL=INFO"]);
     expect(list(trust.inputs.ports)).toEqual([{ internal: 8000, external: 8000, ip: "127.0.0.1" }]);
-    expect(list(trust.inputs.networksAdvanced)).toEqual([{ name: "trust-site-logging", aliases: ["trust-api"] }]);
+    expect(list(trust.inputs.networksAdvanced)).toEqual([{ name: "trust-site-apis", aliases: ["trust-api"] }]);
   });
 
   it("uploads each config file into the container that reads it", () => {

@@ -12,7 +12,7 @@ import {
   DISCOVERY_LABEL,
   lockedDown,
   lokiInternalUrl,
-  networkName,
+  loggingNetworkName,
   stackLabels,
 } from "./spec";
 import { renderTemplate } from "./templates";
@@ -67,7 +67,7 @@ export function alloyContainer(settings: Settings, data: DataVolume): ContainerS
       { target: "/var/run/docker.sock", source: "/var/run/docker.sock", type: "bind", readOnly: true },
     ],
     labels: stackLabels(settings, "alloy"),
-    networks: [networkName(settings)],
+    networks: [loggingNetworkName(settings)],
     restart: settings.restartPolicy,
     // The Alloy image has neither wget nor curl; its health shows in its logs and in Loki's intake.
     healthcheck: null,

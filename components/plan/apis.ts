@@ -5,16 +5,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ApiSettings, Settings } from "./settings";
-import { ContainerSpec, containerName, DISCOVERY_LABEL, lockedDown, networkName, stackLabels, UploadSpec } from "./spec";
+import { apiNetworkName, ContainerSpec, containerName, lockedDown, stackLabels, UploadSpec } from "./spec";
 
 /** The log_config library, uploaded into the demo generators. */
 export const LOG_CONFIG_DIR = path.join(__dirname, "..", "..", "log_config");
 const DEMO_APP_PATH = "/app";
-
-/** The Docker labels that make Alloy collect an API and name its `service` and `project`. */
-export function discoveryLabels(settings: Settings, api: ApiSettings): Record<string, string> {
-  return { [DISCOVERY_LABEL.name]: DISCOVERY_LABEL.value, ...stackLabels(settings, api.name) };
-}
 
 /** One Trust API's container. */
 export function apiContainer(settings: Settings, api: ApiSettings): ContainerSpec {
@@ -26,8 +21,8 @@ export function apiContainer(settings: Settings, api: ApiSettings): ContainerSpe
     env: { ...api.env, LOG_LEVEL: settings.logLevel },
     ports: api.port === undefined ? [] : [{ internal: api.port, external: api.hostPort ?? api.port, ip: settings.apiBindAddress }],
     mounts: [],
-    labels: discoveryLabels(settings, api),
-    networks: [networkName(settings)],
+    labels: stackLabels(settings, api.name),
+    networks: [apiNetworkName(settings)],
     restart: settings.restartPolicy,
     // The API images are the Trust's own; this program cannot know what tools they carry.
     healthcheck: null,

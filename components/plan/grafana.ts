@@ -12,7 +12,7 @@ import {
   DataVolume,
   lockedDown,
   lokiInternalUrl,
-  networkName,
+  loggingNetworkName,
   stackLabels,
   UploadSpec,
 } from "./spec";
@@ -81,7 +81,7 @@ export function grafanaContainer(settings: Settings, data: DataVolume): Containe
     ports: [{ internal: GRAFANA_HTTP_PORT, external: settings.grafanaPort, ip: settings.grafanaBindAddress }],
     mounts: [dataMount(data)],
     labels: stackLabels(settings, "grafana"),
-    networks: [networkName(settings)],
+    networks: [loggingNetworkName(settings)],
     restart: settings.restartPolicy,
     healthcheck: {
       test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${GRAFANA_HTTP_PORT}/api/health`],

@@ -10,7 +10,7 @@ import {
   DataVolume,
   lockedDown,
   LOKI_HTTP_PORT,
-  networkName,
+  loggingNetworkName,
   stackLabels,
 } from "./spec";
 import { renderTemplate } from "./templates";
@@ -41,7 +41,7 @@ export function lokiContainer(settings: Settings, data: DataVolume): ContainerSp
     ports: [{ internal: LOKI_HTTP_PORT, external: settings.lokiPort, ip: settings.lokiBindAddress }],
     mounts: [dataMount(data)],
     labels: stackLabels(settings, "loki"),
-    networks: [networkName(settings)],
+    networks: [loggingNetworkName(settings)],
     restart: settings.restartPolicy,
     healthcheck: {
       // The 3.4 image is distroless apart from busybox; /ready answers 503 for about 15 s after start.

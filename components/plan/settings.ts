@@ -531,9 +531,10 @@ export const SETTINGS = {
   }),
   collect: declare<CollectMode>({
     description:
-      "Which containers Alloy collects: every container on the host, or only those labelled `org.flip.logging.enabled=true`",
+      "Which containers Alloy collects: every container on the host, or only those labelled `org.flip.logging.enabled=true` (the stack's own and its APIs)",
     type: "string",
-    defaults: always("all"),
+    // A production host may run other sites' or other teams' containers: ship only ours.
+    defaults: (context) => (context.environment === "production" ? "labelled" : "all"),
     allowed: "`all`, `labelled`",
     secrecy: "plain",
     read: oneOf(["all", "labelled"]),

@@ -132,9 +132,14 @@ export function lokiInternalUrl(settings: Settings): string {
   return `http://${containerName(settings, "loki")}:${LOKI_HTTP_PORT}`;
 }
 
-/** Names of the stack's shared resources, all prefixed by the site name. */
-export function networkName(settings: Settings): string {
+/** The network of Loki, Alloy and Grafana: Loki is reachable from Alloy and Grafana only. */
+export function loggingNetworkName(settings: Settings): string {
   return `${settings.siteName}-logging`;
+}
+
+/** The network of the Trust APIs: they need no route to Loki, as Alloy reads their logs through the Docker socket. */
+export function apiNetworkName(settings: Settings): string {
+  return `${settings.siteName}-apis`;
 }
 
 /** The fixed name of a service's container. */
@@ -156,9 +161,13 @@ export function dataMount(volume: DataVolume): MountSpec {
     : { target: volume.target, source: volume.volumeName as string, type: "volume", readOnly: false };
 }
 
-/** Labels every container of the stack carries, so operators can tell whose a container is. */
+/**
+ * Labels every container of the stack carries: whose it is, which service it is (Alloy's
+ * `project` and `service` labels), and the discovery label, so that with `collect: labelled` the
+ * stack collects its own containers' logs too and its own failures are visible.
+ */
 export function stackLabels(settings: Settings, service: string): Record<string, string> {
-  return { "org.flip.project": settings.siteName, "org.flip.service": service };
+  return { [DISCOVERY_LABEL.name]: DISCOVERY_LABEL.value, "org.flip.project": settings.siteName, "org.flip.service": service };
 }
 
 /** Docker log rotation for the stack's own containers: a chatty one cannot fill the disk. */

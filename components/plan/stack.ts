@@ -7,14 +7,14 @@ import { servingContainer } from "./apis";
 import { grafanaContainer, grafanaDataVolume } from "./grafana";
 import { lokiContainer, lokiDataVolume } from "./loki";
 import { Settings } from "./settings";
-import { ContainerSpec, DataVolume, networkName, renderContainersJson } from "./spec";
+import { apiNetworkName, ContainerSpec, DataVolume, loggingNetworkName, renderContainersJson } from "./spec";
 
 /** Everything a stack runs, as plain data. */
 export interface StackPlan {
   /** Site name, the prefix of every name. */
   siteName: string;
-  /** Name of the stack's Docker network. */
-  network: string;
+  /** The stack's Docker networks: Loki, Alloy and Grafana on one, the APIs on the other. */
+  networks: { logging: string; apis: string };
   /** Loki's container. */
   loki: ContainerSpec;
   /** Alloy's container. */
@@ -32,7 +32,7 @@ export function stackPlan(settings: Settings): StackPlan {
   const data = { loki: lokiDataVolume(settings), alloy: alloyDataVolume(settings), grafana: grafanaDataVolume(settings) };
   return {
     siteName: settings.siteName,
-    network: networkName(settings),
+    networks: { logging: loggingNetworkName(settings), apis: apiNetworkName(settings) },
     loki: lokiContainer(settings, data.loki),
     alloy: alloyContainer(settings, data.alloy),
     grafana: grafanaContainer(settings, data.grafana),

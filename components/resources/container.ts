@@ -16,8 +16,8 @@ export type StackSecrets = Record<MadeSecret, pulumi.Output<string>>;
 
 /** What every service component needs from the stack around it. */
 export interface ServiceContext {
-  /** The stack's network; containers join it by name. */
-  network: docker.Network;
+  /** The stack's networks by name; each container joins those its spec names. */
+  networks: Record<string, docker.Network>;
   /** Secrets the plan refers to by name. */
   secrets: StackSecrets;
   /** Where host directories are created (production only): the Docker host's address, if remote. */
@@ -159,7 +159,7 @@ export function declareContainer(
     },
     {
       parent,
-      dependsOn: [ctx.network, ...dependsOn],
+      dependsOn: [...spec.networks.map((name) => ctx.networks[name]), ...dependsOn],
       // The name is fixed, so the old container must go before its replacement can take the name.
       deleteBeforeReplace: true,
     },

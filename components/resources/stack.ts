@@ -30,8 +30,10 @@ export interface LoggingStackArgs {
  * site's Docker provider in `opts.providers`; every container, image, volume and network inherits it.
  */
 export class LoggingStack extends pulumi.ComponentResource {
-  /** The stack's Docker network. */
-  readonly network: docker.Network;
+  /** The network of Loki, Alloy and Grafana. */
+  readonly loggingNetwork: docker.Network;
+  /** The network of the Trust APIs. */
+  readonly apiNetwork: docker.Network;
   /** Loki. */
   readonly loki: Loki;
   /** Alloy. */
@@ -50,13 +52,13 @@ export class LoggingStack extends pulumi.ComponentResource {
     const { plan } = args;
     // Declared at the root before this component existed; the alias keeps a generated password.
     this.adminPassword = adminPasswordOutput(args.adminPassword, { parent: this, aliases: [{ parent: pulumi.rootStackResource }] });
-    this.network = new docker.Network(
-      "network",
-      { name: plan.network, driver: "bridge", labels: [{ label: "org.flip.project", value: plan.siteName }] },
-      { parent: this },
-    );
+    const network = (name: string, dockerName: string) =>
+      new docker.Network(name, { name: dockerName, driver: "bridge", labels: [{ label: "org.flip.project", value: plan.siteName }] }, { parent: this });
+    // "network" was the stack's only network before the APIs had their own; the name keeps it in place.
+    this.loggingNetwork = network("network", plan.networks.logging);
+    this.apiNetwork = network("api-network", plan.networks.apis);
     const context: ServiceContext = {
-      network: this.network,
+      networks: { [plan.networks.logging]: this.loggingNetwork, [plan.networks.apis]: this.apiNetwork },
       secrets: { grafanaAdminPassword: this.adminPassword },
       dockerHost: args.dockerHost,
       protectData: args.protectData,
@@ -71,7 +73,7 @@ export class LoggingStack extends pulumi.ComponentResource {
     this.apis = new TrustApis("apis", { specs: plan.apis, context }, { parent: this });
     this.containers = [this.loki.container, this.alloy.container, this.grafana.container, ...this.apis.containers];
     this.registerOutputs({
-      network: this.network.name,
+      networks: [this.loggingNetwork.name, this.apiNetwork.name],
       containerNames: this.containers.map((container) => container.name),
     });
   }
