@@ -182,6 +182,14 @@ describe("the render command", () => {
     expect(run(["--stack", "dev"])).toMatchObject({ code: 1, stderr: "usage: npm run render -- --stack <name> --out <dir>\n" });
   });
 
+  it.each([
+    ["an unknown option", ["--stack", "dev", "--outdir", "x"]],
+    ["a stray argument", ["--stack", "dev", "--out", "x", "extra"]],
+    ["an option without its value", ["--out", "x", "--stack"]],
+  ])("prints its usage on %s", (_case, argv) => {
+    expect(run(argv)).toMatchObject({ code: 1, stderr: "usage: npm run render -- --stack <name> --out <dir>\n" });
+  });
+
   it("runs as `npm run render` with an exit code a script can test", () => {
     const out = tempDir();
     const ok = spawnSync("npm", ["run", "--silent", "render", "--", "--stack", "dev", "--out", out], { cwd: PROJECT, encoding: "utf8" });
