@@ -427,6 +427,16 @@ describe("render-all.sh", () => {
     expect(fs.readFileSync(path.join(out, "broken", RENDER_FAILED_FILE), "utf8")).toContain("stack broken has no lokiPort");
   });
 
+  it("renders only the stack named with --stack, and nothing for a stack the checkout lacks", () => {
+    const dir = fakeCheckout(["dev", "prod"]);
+    const out = path.join(tmp, "out");
+    expect(run("--stack", "prod", dir, out).status).toBe(0);
+    expect(fs.readdirSync(out)).toEqual(["prod"]);
+    const none = path.join(tmp, "none");
+    expect(run("--stack", "leeds", dir, none).status).toBe(0);
+    expect(fs.readdirSync(none)).toEqual([]);
+  });
+
   it("renders nothing and leaves a marker when the checkout has no render command", () => {
     const dir = fakeCheckout(["dev"], false);
     const out = path.join(tmp, "out");
