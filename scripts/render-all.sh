@@ -3,6 +3,9 @@
 #
 #   scripts/render-all.sh --list <checkout>          print the stack names, one per line, sorted
 #   scripts/render-all.sh <checkout> <out-dir>       render each stack into <out-dir>/<stack>
+#   scripts/render-all.sh --stack <name> <checkout> <out-dir>
+#                                                    render only that stack, if the checkout has it
+#                                                    (`npm run preview`)
 #
 # A stack is a Pulumi.<stack>.yaml file at the top of the checkout (Pulumi.yaml itself is the
 # project, not a stack). Rendering runs the checkout's own `npm run render`, so the base commit is
@@ -16,7 +19,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 --list <checkout> | $0 <checkout> <out-dir>" >&2
+  echo "usage: $0 --list <checkout> | $0 [--stack <name>] <checkout> <out-dir>" >&2
   exit 2
 }
 
@@ -35,6 +38,12 @@ if [ "${1:-}" = "--list" ]; then
   [ $# -eq 2 ] || usage
   list_stacks "$2"
   exit 0
+fi
+only=""
+if [ "${1:-}" = "--stack" ]; then
+  [ $# -eq 4 ] && [ -n "$2" ] || usage
+  only="$2"
+  shift 2
 fi
 [ $# -eq 2 ] || usage
 
@@ -75,6 +84,6 @@ while IFS= read -r stack; do
   fi
   echo "::endgroup::"
   rm -rf "$tmp" "$log"
-done < <(list_stacks "$checkout")
+done < <(list_stacks "$checkout" | if [ -n "$only" ]; then grep -Fx -- "$only" || true; else cat; fi)
 
 exit "$failed"

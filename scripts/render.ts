@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "util";
 import { adminPasswordRenderWarning } from "../components/plan/admin-password";
 import { rawConfigFromStackYaml } from "../components/plan/config-source";
 import { parseSettings, Settings } from "../components/plan/settings";
@@ -37,20 +38,19 @@ export function renderStack(settings: Settings, outDir: string): string[] {
   return Object.keys(files);
 }
 
-function parseArgs(argv: string[]): { stack: string; out: string } {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i += 2) {
-    if (!["--stack", "--out"].includes(argv[i]) || argv[i + 1] === undefined) {
-      throw new Error("usage: npm run render -- --stack <name> --out <dir>");
-    }
-    args.set(argv[i], argv[i + 1]);
+const USAGE = "usage: npm run render -- --stack <name> --out <dir>";
+
+/** `--stack` and `--out` from the command line, or an error whose message is the usage line. */
+function parseRenderArgs(argv: string[]): { stack: string; out: string } {
+  let values: { stack?: string; out?: string };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string" } }, strict: true }));
+  } catch {
+    // An unknown option, a stray argument or an option without its value: the usage says it all.
+    throw new Error(USAGE);
   }
-  const stack = args.get("--stack");
-  const out = args.get("--out");
-  if (!stack || !out) {
-    throw new Error("usage: npm run render -- --stack <name> --out <dir>");
-  }
-  return { stack, out };
+  if (!values.stack || !values.out) throw new Error(USAGE);
+  return { stack: values.stack, out: values.out };
 }
 
 /** Where the command writes: the process's streams, or a test's. */
@@ -67,7 +67,7 @@ export interface Output {
  */
 export function main(argv: string[], projectDir: string, output: Output): number {
   try {
-    const { stack, out } = parseArgs(argv);
+    const { stack, out } = parseRenderArgs(argv);
     const settings = loadStackSettings(stack, projectDir);
     // The password never reaches a rendered file, so the render can go on; `pulumi up` will not.
     const warning = adminPasswordRenderWarning(settings.environment === "production", settings.grafanaAdminPassword);

@@ -1,5 +1,5 @@
 /**
- * The pull-request "rendered diff" comment (scripts/preview-comment.ts) and the script that
+ * The pull-request "rendered diff" comment (scripts/preview/) and the script that
  * renders every stack for it (scripts/render-all.sh).
  *
  * Fixtures: tests/fixtures/preview/base holds the render output of two stacks (dev, prod);
@@ -11,17 +11,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import {
-  Container,
-  MARKER,
-  RENDER_FAILED_FILE,
-  RENDER_UNAVAILABLE_FILE,
-  classifyContainers,
-  diffStacks,
-  formatComment,
-  main,
-  unifiedDiff,
-} from "../scripts/preview-comment";
+import { main } from "../scripts/preview/cli";
+import { MARKER, formatComment } from "../scripts/preview/comment";
+import { RENDER_FAILED_FILE, RENDER_UNAVAILABLE_FILE, diffStacks } from "../scripts/preview/compare";
+import { Container, classifyContainers } from "../scripts/preview/containers";
+import { MAX_EDIT_LENGTH, unifiedDiff } from "../scripts/preview/unified-diff";
 
 const FIXTURES = path.join(__dirname, "fixtures", "preview");
 const BASE = path.join(FIXTURES, "base");
@@ -94,6 +88,17 @@ describe("unifiedDiff", () => {
   it("shows a new file as all additions from an empty range", () => {
     expect(unifiedDiff("", "a\nb\n", "/dev/null", "b/f")).toBe(
       ["--- /dev/null", "+++ b/f", "@@ -0,0 +1,2 @@", "+a", "+b", ""].join("\n"),
+    );
+  });
+
+  it("shows a change too large to search as every old line removed, then every new line added", () => {
+    // 1,001 lines replaced by 1,001 others: 2,002 edits, more than MAX_EDIT_LENGTH. The shared
+    // first line would be context in a searched diff; here it is removed and added like the rest.
+    const before = ["shared", ...Array.from({ length: 1_001 }, (_, i) => `old ${i}`)];
+    const after = ["shared", ...Array.from({ length: 1_001 }, (_, i) => `new ${i}`)];
+    expect(MAX_EDIT_LENGTH).toBeLessThan(2_002);
+    expect(unifiedDiff(before.join("\n") + "\n", after.join("\n") + "\n", "a/f", "b/f")).toBe(
+      ["--- a/f", "+++ b/f", "@@ -1,1002 +1,1002 @@", ...before.map((l) => `-${l}`), ...after.map((l) => `+${l}`), ""].join("\n"),
     );
   });
 
@@ -347,6 +352,39 @@ describe("the rendered-diff comment", () => {
   });
 });
 
+describe("the comment command", () => {
+  function runMain(argv: string[]): { code: number; stdout: string; stderr: string } {
+    let stdout = "";
+    let stderr = "";
+    const out = jest.spyOn(process.stdout, "write").mockImplementation((text) => ((stdout += String(text)), true));
+    const err = jest.spyOn(process.stderr, "write").mockImplementation((text) => ((stderr += String(text)), true));
+    try {
+      return { code: main(argv), stdout, stderr };
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  }
+
+  it("prints the comment on stdout when no --out is given", () => {
+    const r = runMain(["--base", BASE, "--head", RETENTION]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toBe(fs.readFileSync(path.join(FIXTURES, "retention.expected.md"), "utf8"));
+  });
+
+  it.each([
+    ["an unknown option", ["--base", BASE, "--head", RETENTION, "--bsae-sha", "abc"], "Unknown option '--bsae-sha'"],
+    ["a missing --head", ["--base", BASE], ""],
+    ["an option without its value", ["--head", RETENTION, "--base"], "argument missing"],
+  ])("stops with its usage and exit code 2 on %s", (_case, argv, message) => {
+    const r = runMain(argv);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.endsWith("usage: scripts/preview/cli.ts --base <dir> --head <dir> [--out <file>] [--base-sha <sha>] [--head-sha <sha>]\n")).toBe(true);
+  });
+});
+
 describe("render-all.sh", () => {
   /** A fake checkout whose `npm run render` writes one file, and fails for the stack "broken". */
   function fakeCheckout(stacks: string[], withRender = true): string {
@@ -387,6 +425,16 @@ describe("render-all.sh", () => {
     expect(fs.readFileSync(path.join(out, "dev", "loki", "loki-config.yml"), "utf8")).toBe("retention_period: 720h # dev\n");
     expect(fs.existsSync(path.join(out, "prod", "loki", "loki-config.yml"))).toBe(true);
     expect(fs.readFileSync(path.join(out, "broken", RENDER_FAILED_FILE), "utf8")).toContain("stack broken has no lokiPort");
+  });
+
+  it("renders only the stack named with --stack, and nothing for a stack the checkout lacks", () => {
+    const dir = fakeCheckout(["dev", "prod"]);
+    const out = path.join(tmp, "out");
+    expect(run("--stack", "prod", dir, out).status).toBe(0);
+    expect(fs.readdirSync(out)).toEqual(["prod"]);
+    const none = path.join(tmp, "none");
+    expect(run("--stack", "leeds", dir, none).status).toBe(0);
+    expect(fs.readdirSync(none)).toEqual([]);
   });
 
   it("renders nothing and leaves a marker when the checkout has no render command", () => {

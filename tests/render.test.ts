@@ -190,6 +190,16 @@ describe("the render command", () => {
     expect(run(["--stack", "dev"])).toMatchObject({ code: 1, stderr: "usage: npm run render -- --stack <name> --out <dir>\n" });
   });
 
+  it.each([
+    ["an unknown option", ["--stack", "dev", "--outdir", "OUT"]],
+    ["a stray argument", ["--stack", "dev", "--out", "OUT", "extra"]],
+    ["an option without its value", ["--out", "OUT", "--stack"]],
+  ])("prints its usage on %s", (_case, argv) => {
+    // A temp folder, so that a parser that accepted the arguments would not render into the project.
+    const out = tempDir();
+    expect(run(argv.map((a) => (a === "OUT" ? out : a)))).toMatchObject({ code: 1, stderr: "usage: npm run render -- --stack <name> --out <dir>\n" });
+  });
+
   it("runs as `npm run render` with an exit code a script can test", () => {
     const out = tempDir();
     const ok = spawnSync("npm", ["run", "--silent", "render", "--", "--stack", "dev", "--out", out], { cwd: PROJECT, encoding: "utf8" });

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { parse } from "yaml";
-import { MARKER } from "../scripts/preview-comment";
+import { MARKER } from "../scripts/preview/comment";
 
 const ROOT = path.join(__dirname, "..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");

@@ -15,8 +15,8 @@ try:
     import jsonschema
 except ImportError as exc:  # fail loudly: a skipped contract check would hide breakage
     raise ImportError(
-        "jsonschema is required for the log_config tests; run them with /usr/bin/python3 "
-        "(Debian package python3-jsonschema)"
+        "jsonschema is required for the log_config tests: apt-get install python3-jsonschema, "
+        "or set FLIP_TEST_PYTHON to a Python that has it (npm test picks one: tests/find-python.sh)"
     ) from exc
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
