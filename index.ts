@@ -5,6 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { rawConfigFromPulumi } from "./components/plan/config-source";
+import { grafanaScheme } from "./components/plan/grafana";
 import { parseSettings, Settings, SettingsError } from "./components/plan/settings";
 import { stackPlan } from "./components/plan/stack";
 import { operatorUrl } from "./components/plan/urls";
@@ -33,12 +34,13 @@ const stack = new LoggingStack(
     adminPassword: settings.grafanaAdminPassword,
     dockerHost: settings.dockerHost,
     protectData: settings.environment === "production",
+    developmentCertificate: settings.grafanaTls === "self-signed",
   },
   settings.dockerHost ? { providers: [new docker.Provider("docker", { host: settings.dockerHost.address })] } : {},
 );
 
 /** Where operators open Grafana; `<trust-host>` stands for the Docker host's own address when Grafana listens on all of them. */
-export const grafanaUrl = operatorUrl(settings, settings.grafanaBindAddress, settings.grafanaPort);
+export const grafanaUrl = operatorUrl(settings, settings.grafanaBindAddress, settings.grafanaPort, grafanaScheme(settings));
 /** Loki's API on the Docker host (no authentication). */
 export const lokiUrl = operatorUrl(settings, settings.lokiBindAddress, settings.lokiPort);
 /** Grafana admin user. */

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { adminPasswordRenderWarning } from "../components/plan/admin-password";
+import { tlsRenderWarnings } from "../components/plan/tls";
 import { rawConfigFromStackYaml } from "../components/plan/config-source";
 import { parseSettings, Settings } from "../components/plan/settings";
 import { renderPlanFiles, stackPlan } from "../components/plan/stack";
@@ -70,8 +71,11 @@ export function main(argv: string[], projectDir: string, output: Output): number
     const { stack, out } = parseRenderArgs(argv);
     const settings = loadStackSettings(stack, projectDir);
     // The password never reaches a rendered file, so the render can go on; `pulumi up` will not.
-    const warning = adminPasswordRenderWarning(settings.environment === "production", settings.grafanaAdminPassword);
-    if (warning) {
+    const warnings = [
+      adminPasswordRenderWarning(settings.environment === "production", settings.grafanaAdminPassword) ?? [],
+      tlsRenderWarnings(settings.grafanaTls, settings.grafanaTlsCertificate, settings.grafanaTlsKey),
+    ].flat();
+    for (const warning of warnings) {
       output.stderr(`${warning}\n`);
     }
     const written = renderStack(settings, path.resolve(projectDir, out));

@@ -62,9 +62,10 @@ describe("nothing lost", () => {
       "CMD",
       "wget",
       "-q",
+      "--no-check-certificate",
       "-O",
       "/dev/null",
-      "http://127.0.0.1:3000/api/health",
+      "https://127.0.0.1:3000/api/health",
     ]);
   });
 

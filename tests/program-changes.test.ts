@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { main } from "../scripts/render";
-import { PRODUCTION_BASE, PRODUCTION_PASSWORD } from "./helpers/bad-settings";
+import { PRODUCTION_BASE, PRODUCTION_SECRETS } from "./helpers/bad-settings";
 import { declaredContainer, DeclaredOptions, DeclaredResource, isSecretInput, list, StackConfig, valueOf } from "./helpers/program";
 import { configSet, stackConfigOf } from "./helpers/pulumi-cli";
 
@@ -32,8 +32,8 @@ describe("a secret inside apis, set with pulumi config set --secret --path", () 
   const apis = JSON.parse(PRODUCTION_BASE.apis);
   apis[0].env = { DB_HOST: "db.trust.local", DB_PASSWORD };
   const config: StackConfig = {
-    values: { ...PRODUCTION_BASE, apis: JSON.stringify(apis), grafanaAdminPassword: PRODUCTION_PASSWORD },
-    secrets: ["apis", "grafanaAdminPassword"],
+    values: { ...PRODUCTION_BASE, apis: JSON.stringify(apis), ...PRODUCTION_SECRETS },
+    secrets: ["apis", ...Object.keys(PRODUCTION_SECRETS)],
   };
 
   it("reaches the container, as a secret value the engine keeps secret, and nothing else", async () => {
@@ -65,8 +65,8 @@ describe("a secret inside apis, set with pulumi config set --secret --path", () 
 
 describe("a new volumeRoot in production", () => {
   const config = (volumeRoot: string): StackConfig => ({
-    values: { ...PRODUCTION_BASE, volumeRoot, grafanaAdminPassword: PRODUCTION_PASSWORD },
-    secrets: ["grafanaAdminPassword"],
+    values: { ...PRODUCTION_BASE, volumeRoot, ...PRODUCTION_SECRETS },
+    secrets: Object.keys(PRODUCTION_SECRETS),
   });
 
   it("changes the same unprotected creation steps in place and moves every data mount; nothing deletes the old directories", async () => {

@@ -59,7 +59,19 @@ describe("the dev stack under mocks", () => {
     expect(isSecretInput(uploads)).toBe(false);
     expect(list(uploads).filter((upload) => isSecretInput(upload.content)).map((upload) => upload.file)).toEqual([
       "/etc/grafana/secrets/admin-password",
+      "/etc/grafana/tls/cert.pem",
+      "/etc/grafana/tls/key.pem",
     ]);
+  });
+
+  it("serves Grafana over HTTPS with a certificate the stack makes for localhost, its key kept secret", () => {
+    const key = declared.find((r) => r.type === "tls:index/privateKey:PrivateKey");
+    const certificate = declared.find((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert");
+    expect(key?.inputs).toMatchObject({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    expect(certificate?.inputs).toMatchObject({ dnsNames: ["localhost", "dev-grafana"], ipAddresses: ["127.0.0.1"] });
+    const uploads = list(container("dev-grafana").wire.uploads);
+    expect(isSecretInput(uploads.find((upload) => upload.file === "/etc/grafana/tls/key.pem").content)).toBe(true);
+    expect(list(container("dev-grafana").wire.envs)).toContain("GF_SERVER_PROTOCOL=https");
   });
 
   it("keeps the environment of containers without secrets readable in previews", () => {
@@ -125,7 +137,7 @@ describe("the dev stack under mocks", () => {
   });
 
   it("exports the URLs, the admin user and every container name", async () => {
-    expect(program.grafanaUrl).toBe("http://127.0.0.1:3000");
+    expect(program.grafanaUrl).toBe("https://127.0.0.1:3000");
     expect(program.lokiUrl).toBe("http://127.0.0.1:3100");
     expect(program.grafanaAdminUser).toBe("admin");
     expect(await valueOf(program.containerNames)).toEqual(["dev-loki", "dev-alloy", "dev-grafana", "dev-trust-api", "dev-data-access-api", "dev-imaging-api"]);

@@ -1,12 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
+import { TLS } from "./helpers/tls";
 import { declaredContainer, declaredContainers, DeclaredOptions, DeclaredResource, isSecretInput, list, mockStack, plain, runProgram, stackFileConfig, valueOf } from "./helpers/program";
 
 const PASSWORD = "correct-horse-battery-staple";
 
-// The real Pulumi.prod.yaml, with the password an operator sets with `pulumi config set --secret`.
+// The real Pulumi.prod.yaml, with the password, certificate and key an operator sets as the README says.
 const declared: DeclaredResource[] = mockStack(
   "prod",
-  stackFileConfig("prod", { values: { grafanaAdminPassword: PASSWORD }, secrets: ["grafanaAdminPassword"] }),
+  stackFileConfig("prod", {
+    values: { grafanaAdminPassword: PASSWORD, grafanaTlsCertificate: TLS.validCertificate, grafanaTlsKey: TLS.validKey },
+    secrets: ["grafanaAdminPassword", "grafanaTlsKey"],
+  }),
 );
 
 let program: typeof import("../index");
@@ -95,6 +99,25 @@ describe("the prod stack under mocks", () => {
     expect(await valueOf(program.grafanaAdminPassword)).toBe(PASSWORD);
   });
 
+  it("serves Grafana over HTTPS with the Trust's certificate, the key a secret file readable by group 0 only", () => {
+    const grafana = container("grafana");
+    expect(list(grafana.wire.envs)).toEqual(
+      expect.arrayContaining([
+        "GF_SERVER_PROTOCOL=https",
+        "GF_SERVER_CERT_FILE=/etc/grafana/tls/cert.pem",
+        "GF_SERVER_CERT_KEY=/etc/grafana/tls/key.pem",
+      ]),
+    );
+    const uploads = list(grafana.wire.uploads);
+    const key = uploads.find((upload) => upload.file === "/etc/grafana/tls/key.pem");
+    expect(isSecretInput(key.content)).toBe(true);
+    expect(plain(key.content)).toBe(TLS.validKey);
+    expect(key.permissions).toBe("0440");
+    const certificate = uploads.find((upload) => upload.file === "/etc/grafana/tls/cert.pem");
+    expect(certificate.content).toBe(TLS.validCertificate);
+    expect(list(grafana.inputs.healthcheck.tests)).toContain("https://127.0.0.1:3000/api/health");
+  });
+
   it("puts the password in no other input of any resource", () => {
     for (const resource of declared) {
       const uploads = list(resource.wire.uploads).filter((upload) => !isSecretInput(upload.content));
@@ -125,14 +148,16 @@ describe("the prod stack under mocks", () => {
       "/etc/grafana/provisioning/datasources/loki.yml",
       "/etc/grafana/provisioning/dashboards/dashboards.yml",
       "/etc/grafana/provisioning/dashboards/trust-apis.json",
+      "/etc/grafana/tls/cert.pem",
       "/etc/grafana/secrets/admin-password",
+      "/etc/grafana/tls/key.pem",
     ]);
     const alloyConfig = list(container("alloy").inputs.uploads)[0].content as string;
     expect(alloyConfig).toContain('values = ["org.flip.logging.enabled=true"]');
   });
 
   it("exports the operator's URLs and the names of the containers it declared", async () => {
-    expect(program.grafanaUrl).toBe("http://<trust-host>:3000");
+    expect(program.grafanaUrl).toBe("https://<trust-host>:3000");
     expect(program.lokiUrl).toBe("http://127.0.0.1:3100");
     expect(await valueOf(program.containerNames)).toEqual([
       "trust-site-loki",

@@ -1,11 +1,17 @@
 /** A site whose Docker engine is on another host: the provider and the data-directory commands go there. */
+import { TLS } from "./helpers/tls";
 import { DeclaredResource, mockStack, plain, runProgram, stackFileConfig } from "./helpers/program";
 
 const declared: DeclaredResource[] = mockStack(
   "prod",
   stackFileConfig("prod", {
-    values: { grafanaAdminPassword: "correct-horse-battery", dockerHost: "ssh://flip@logs.trust.local:2222" },
-    secrets: ["grafanaAdminPassword"],
+    values: {
+      grafanaAdminPassword: "correct-horse-battery",
+      dockerHost: "ssh://flip@logs.trust.local:2222",
+      grafanaTlsCertificate: TLS.validCertificate,
+      grafanaTlsKey: TLS.validKey,
+    },
+    secrets: ["grafanaAdminPassword", "grafanaTlsKey"],
   }),
 );
 

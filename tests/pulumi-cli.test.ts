@@ -10,6 +10,7 @@ import * as YAML from "yaml";
 import { rawConfigFromPulumi, rawConfigFromStackYaml } from "../components/plan/config-source";
 import { parseSettings, projectConfigDeclarations, projectConfigDocument, SETTINGS } from "../components/plan/settings";
 import { syncProjectFile } from "../scripts/sync-docs";
+import { TLS } from "./helpers/tls";
 import { checkStack, configSet, ProgramConfig, ProjectConfigType, StackConfig, stackConfigOf } from "./helpers/pulumi-cli";
 
 const ROOT = path.join(__dirname, "..");
@@ -65,9 +66,17 @@ describe("the CLI's checks, replayed", () => {
   it.each(STACK_FILES)("%s gets past them and its config is accepted by the program", (file) => {
     const config = programConfig(stackName(file), stackConfigOf(read(file)));
     // The production file holds no password; the operator adds it, as the README says.
-    const settings = stackName(file) === "prod"
-      ? settingsFromCli("prod", { values: { ...config.values, "flip-logging:grafanaAdminPassword": "a-long-site-password" }, secretKeys: ["flip-logging:grafanaAdminPassword"] })
-      : settingsFromCli(stackName(file), config);
+    // The production file holds no password, certificate or key; the operator adds them, as the README says.
+    const added = {
+      "flip-logging:grafanaAdminPassword": "a-long-site-password",
+      "flip-logging:grafanaTlsCertificate": TLS.validCertificate,
+      "flip-logging:grafanaTlsKey": TLS.validKey,
+    };
+    const secretKeys = ["flip-logging:grafanaAdminPassword", "flip-logging:grafanaTlsKey"];
+    const settings =
+      stackName(file) === "prod"
+        ? settingsFromCli("prod", { values: { ...config.values, ...added }, secretKeys })
+        : settingsFromCli(stackName(file), config);
     expect(settings.stackName).toBe(stackName(file));
   });
 
@@ -81,10 +90,20 @@ describe("the CLI's checks, replayed", () => {
       "cp Pulumi.prod.yaml Pulumi.leeds.yaml",
       "pulumi config set siteName leeds",
       "pulumi config set --secret grafanaAdminPassword a-long-site-password",
+      "pulumi config set grafanaTlsCertificate < cert.pem",
+      "pulumi config set --secret grafanaTlsKey < key.pem",
     ]);
+    // The site's own certificate and key stand in for cert.pem and key.pem; `< file` gives the value.
+    const files: Record<string, string> = { "cert.pem": TLS.validCertificate, "key.pem": TLS.validKey };
     let stack: StackConfig = {};
     for (const words of commands) {
-      stack = words[0] === "cp" ? stackConfigOf(read(words[1])) : configSet(PROJECT.name, stack, words.slice(3));
+      if (words[0] === "cp") {
+        stack = stackConfigOf(read(words[1]));
+      } else {
+        const redirect = words.indexOf("<");
+        const args = redirect < 0 ? words.slice(3) : [...words.slice(3, redirect), files[words[redirect + 1]]];
+        stack = configSet(PROJECT.name, stack, args);
+      }
     }
     expect(stack["flip-logging:grafanaAdminPassword"]).toEqual({ secure: "v1:a-long-site-password" });
     const settings = settingsFromCli("leeds", programConfig("leeds", stack));

@@ -9,24 +9,31 @@ import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { SettingsError } from "../components/plan/settings";
 import { main } from "../scripts/render";
-import { BAD_SETTINGS, PRODUCTION_BASE, PRODUCTION_PASSWORD } from "./helpers/bad-settings";
+import { BAD_SETTINGS, BadSetting, PRODUCTION_BASE, PRODUCTION_SECRETS, rowConfig } from "./helpers/bad-settings";
 
 const STRUCTURED = ["apis", "images"];
 
-/** A stack file as an operator would write it, with lists and objects as YAML. */
-function stackFile(values: Record<string, string>): string {
-  const config = Object.fromEntries(
-    Object.entries(values).map(([key, value]) => [`flip-logging:${key}`, STRUCTURED.includes(key) ? JSON.parse(value) : value]),
-  );
+/** A stack file as an operator would write it, with lists and objects as YAML and secrets encrypted. */
+function stackFile(values: Record<string, string>, secrets: Record<string, string> = {}): string {
+  const config = Object.fromEntries([
+    ...Object.entries(values).map(([key, value]) => [`flip-logging:${key}`, STRUCTURED.includes(key) ? JSON.parse(value) : value]),
+    ...Object.keys(secrets).map((key) => [`flip-logging:${key}`, { secure: "v1:AAAAsealed" }]),
+  ]);
   return YAML.stringify({ config });
 }
 
 describe("through npm run render", () => {
-  it.each(BAD_SETTINGS)("%s is refused with its message and nothing is written", (_, change, message) => {
+  it.each(BAD_SETTINGS)("%s is refused with its message and nothing is written, where the render can see it", (...[, change, message, options]: BadSetting) => {
+    const { plain, secret } = rowConfig(change, options);
     const project = fs.mkdtempSync(path.join(os.tmpdir(), "flip-refuse-"));
-    fs.writeFileSync(path.join(project, "Pulumi.site.yaml"), stackFile({ ...PRODUCTION_BASE, ...change }));
+    fs.writeFileSync(path.join(project, "Pulumi.site.yaml"), stackFile(plain, secret));
     let stderr = "";
     const code = main(["--stack", "site", "--out", "out"], project, { stdout: () => undefined, stderr: (text) => (stderr += text) });
+    if (options?.render === "cannot see") {
+      // The secret is sealed in the stack file; only `pulumi up`, which decrypts it, can refuse it.
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+      return;
+    }
     expect(code).toBe(1);
     expect(stderr).toBe(`${new SettingsError("site", [message]).message}\n`);
     expect(fs.existsSync(path.join(project, "out"))).toBe(false);
@@ -68,12 +75,9 @@ async function programError(values: Record<string, string>, secrets: string[]): 
 describe("what pulumi up prints for a bad setting", () => {
   it("is the render's text exactly, with no stack trace and no dump of the error's fields", async () => {
     const values = { ...PRODUCTION_BASE, lokiPort: "70000", logLevel: "LOUD" };
-    const printed = whatPulumiPrints(
-      await programError({ ...values, grafanaAdminPassword: PRODUCTION_PASSWORD }, ["grafanaAdminPassword"]),
-    );
-    // The render reads the stack file, which holds the password encrypted, so it is left out here.
+    const printed = whatPulumiPrints(await programError({ ...values, ...PRODUCTION_SECRETS }, Object.keys(PRODUCTION_SECRETS)));
     const project = fs.mkdtempSync(path.join(os.tmpdir(), "flip-refuse-"));
-    fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), stackFile(values));
+    fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), stackFile(values, PRODUCTION_SECRETS));
     let stderr = "";
     main(["--stack", "prod", "--out", "out"], project, { stdout: () => undefined, stderr: (text) => (stderr += text) });
     expect(`${printed}\n`).toBe(stderr);
@@ -94,15 +98,12 @@ describe("what pulumi up prints for a bad setting", () => {
 });
 
 describe("through the Pulumi program", () => {
-  it.each(BAD_SETTINGS)("%s stops the program before any resource is declared", async (_, change, message) => {
+  it.each(BAD_SETTINGS)("%s stops the program before any resource is declared", async (...[, change, message, options]: BadSetting) => {
     await jest.isolateModulesAsync(async () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { mockStack, settle } = require("./helpers/program") as typeof import("./helpers/program");
-      const secrets = "grafanaAdminPassword" in change ? [] : ["grafanaAdminPassword"];
-      const declared = mockStack("prod", {
-        values: { ...PRODUCTION_BASE, grafanaAdminPassword: PRODUCTION_PASSWORD, ...change },
-        secrets,
-      });
+      const { plain, secret } = rowConfig(change, options);
+      const declared = mockStack("prod", { values: { ...plain, ...secret }, secrets: Object.keys(secret) });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       expect(() => require("../index")).toThrow(message);
       await settle();
@@ -114,7 +115,7 @@ describe("through the Pulumi program", () => {
     await jest.isolateModulesAsync(async () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { mockStack, settle } = require("./helpers/program") as typeof import("./helpers/program");
-      const declared = mockStack("prod", { values: { ...PRODUCTION_BASE, grafanaAdminPassword: PRODUCTION_PASSWORD }, secrets: ["grafanaAdminPassword"] });
+      const declared = mockStack("prod", { values: { ...PRODUCTION_BASE, ...PRODUCTION_SECRETS }, secrets: Object.keys(PRODUCTION_SECRETS) });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       expect(() => require("../index")).not.toThrow();
       await settle();

@@ -120,7 +120,7 @@ describe.each(["dev", "prod"])("the rendered %s stack", (stack) => {
     }
     const grafana = containers.find((c: { service: string }) => c.service === "grafana");
     expect(grafana.env.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/etc/grafana/secrets/admin-password");
-    expect(grafana.secretFiles).toEqual([{ path: "/etc/grafana/secrets/admin-password", content: "[secret]" }]);
+    expect(grafana.secretFiles[0]).toEqual({ path: "/etc/grafana/secrets/admin-password", content: "[secret]" });
   });
 
   it("is byte-identical on every render", () => {

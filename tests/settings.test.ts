@@ -14,7 +14,8 @@ import {
   publishedPorts,
   SettingsError,
 } from "../components/plan/settings";
-import { BAD_SETTINGS, PRODUCTION_BASE, PRODUCTION_PASSWORD } from "./helpers/bad-settings";
+import { TLS } from "./helpers/tls";
+import { BAD_SETTINGS, BadSetting, PRODUCTION_BASE, PRODUCTION_SECRETS, rowConfig } from "./helpers/bad-settings";
 
 const text = (value: string): ConfigEntry => ({ value, secret: false });
 const secret = (value: string): ConfigEntry => ({ value, secret: true });
@@ -23,7 +24,7 @@ type Entries = Record<string, ConfigEntry>;
 /** A valid production stack; each rule test changes one key of it. */
 const PRODUCTION: Entries = {
   ...Object.fromEntries(Object.entries(PRODUCTION_BASE).map(([key, value]) => [key, text(value)])),
-  grafanaAdminPassword: secret(PRODUCTION_PASSWORD),
+  ...Object.fromEntries(Object.entries(PRODUCTION_SECRETS).map(([key, value]) => [key, secret(value)])),
 };
 
 const parse = (entries: Entries, stack = "dev", options = {}) => parseSettings(rawConfig(entries), stack, options);
@@ -50,6 +51,9 @@ describe("defaults", () => {
       lokiPort: 3100,
       grafanaPort: 3000,
       lokiBindAddress: "127.0.0.1",
+      grafanaTls: "self-signed",
+      grafanaTlsCertificate: undefined,
+      grafanaTlsKey: undefined,
       grafanaBindAddress: "0.0.0.0",
       apiBindAddress: "127.0.0.1",
       grafanaAdminUser: "admin",
@@ -68,7 +72,9 @@ describe("defaults", () => {
 
   it("a development stack without apis runs the three FLIP APIs, but production must name its own", () => {
     expect(parse({}).apis).toEqual(DEFAULT_APIS);
-    expect(problemsOf({ environment: text("production"), grafanaAdminPassword: secret(PRODUCTION_PASSWORD) })).toEqual([
+    const { apis, ...withoutApis } = PRODUCTION;
+    expect(apis).toBeDefined();
+    expect(problemsOf(withoutApis)).toEqual([
       "`apis` is not set, but production requires the site's own list of APIs with pinned images; the defaults run `:stable` tags",
     ]);
   });
@@ -134,11 +140,12 @@ describe("defaults", () => {
 });
 
 describe("every bad setting is refused with the key, the value and what is allowed", () => {
-  it.each(BAD_SETTINGS)("%s", (_, change, message) => {
-    const raw: Entries = { ...PRODUCTION };
-    for (const [key, value] of Object.entries(change)) {
-      raw[key] = text(value);
-    }
+  it.each(BAD_SETTINGS)("%s", (...[, change, message, options]: BadSetting) => {
+    const { plain, secret: secrets } = rowConfig(change, options);
+    const raw: Entries = {
+      ...Object.fromEntries(Object.entries(plain).map(([key, value]) => [key, text(value)])),
+      ...Object.fromEntries(Object.entries(secrets).map(([key, value]) => [key, secret(value)])),
+    };
     expect(problemsOf(raw)).toEqual([message]);
   });
 
@@ -220,6 +227,60 @@ describe("every bad setting is refused with the key, the value and what is allow
     expect(problemsOf({ ...PRODUCTION, apis: secret(apis) })).toEqual([
       "`env.TOKEN` of API `trust-api` (apis[0]) is [secret], but it must be a string, number or boolean",
     ]);
+  });
+});
+
+describe("Grafana over TLS", () => {
+  const certificateMode = { ...PRODUCTION };
+
+  it("production serves the Trust's certificate and key, the key kept secret", () => {
+    const settings = parse(certificateMode, "prod");
+    expect(settings.grafanaTls).toBe("certificate");
+    expect(settings.grafanaTlsCertificate).toBe(TLS.validCertificate);
+    expect(settings.grafanaTlsKey).toEqual({ kind: "secret-text", text: TLS.validKey });
+  });
+
+  it("accepts the certificate as a secret too", () => {
+    const settings = parse({ ...certificateMode, grafanaTlsCertificate: secret(TLS.validCertificate) }, "prod");
+    expect(settings.grafanaTlsCertificate).toEqual({ kind: "secret-text", text: TLS.validCertificate });
+  });
+
+  it("refuses a certificate that expires within 14 days, and accepts it with more time left", () => {
+    const soon = { ...certificateMode, grafanaTlsCertificate: text(TLS.soonCertificate), grafanaTlsKey: secret(TLS.soonKey) };
+    expect(() => parse(soon, "prod", { now: new Date("2026-11-27T00:00:00Z") })).toThrow(
+      `\`grafanaTlsCertificate\` is ${TLS.soonCertificate.length} characters of text, but it must be a certificate valid for at least 14 more days (this one expires on 2026-12-05); renew it first`,
+    );
+    expect(() => parse(soon, "prod", { now: new Date("2026-11-20T00:00:00Z") })).not.toThrow();
+  });
+
+  it("production without a certificate or key is refused, naming both and how to set them", () => {
+    const { grafanaTlsCertificate, grafanaTlsKey, ...rest } = certificateMode;
+    expect([grafanaTlsCertificate, grafanaTlsKey].every(Boolean)).toBe(true);
+    expect(problemsOf(rest)).toEqual([
+      "`grafanaTlsCertificate` is not set, but `grafanaTls: certificate` needs the Trust's certificate; set it with `pulumi config set grafanaTlsCertificate < cert.pem`",
+      "`grafanaTlsKey` is not set, but `grafanaTls: certificate` needs its private key; set it with `pulumi config set --secret grafanaTlsKey < key.pem`",
+    ]);
+  });
+
+  it("a render, which cannot read secrets, leaves a sealed key and a missing certificate to pulumi up", () => {
+    const { grafanaTlsCertificate, ...rest } = certificateMode;
+    expect(grafanaTlsCertificate).toBeDefined();
+    expect(() => parse({ ...rest, grafanaTlsKey: { secret: true } }, "prod", { secretsReadable: false })).not.toThrow();
+  });
+
+  it("behind the site's TLS proxy, Grafana binds to loopback unless told the proxy's address", () => {
+    const { grafanaTlsCertificate, grafanaTlsKey, ...rest } = certificateMode;
+    expect([grafanaTlsCertificate, grafanaTlsKey].every(Boolean)).toBe(true);
+    const proxied = { ...rest, grafanaTls: text("proxy") };
+    expect(parse(proxied, "prod").grafanaBindAddress).toBe("127.0.0.1");
+    expect(parse({ ...proxied, grafanaBindAddress: text("10.20.0.5") }, "prod").grafanaBindAddress).toBe("10.20.0.5");
+  });
+
+  it("plain HTTP on loopback is allowed in production; development gets a self-signed certificate by default", () => {
+    const { grafanaTlsCertificate, grafanaTlsKey, ...rest } = certificateMode;
+    expect([grafanaTlsCertificate, grafanaTlsKey].every(Boolean)).toBe(true);
+    expect(problemsOf({ ...rest, grafanaTls: text("off"), grafanaBindAddress: text("127.0.0.1") })).toEqual([]);
+    expect(parse({}).grafanaTls).toBe("self-signed");
   });
 });
 

@@ -14,9 +14,11 @@ import {
   lokiInternalUrl,
   loggingNetworkName,
   stackLabels,
+  SecretFileSpec,
   UploadSpec,
 } from "./spec";
 import { renderTemplate } from "./templates";
+import { servesHttps } from "./tls";
 
 /** Port Grafana listens on inside its container. */
 export const GRAFANA_HTTP_PORT = 3000;
@@ -25,6 +27,9 @@ export const GRAFANA_UID = 472;
 
 /** Where Grafana reads its admin password (`GF_SECURITY_ADMIN_PASSWORD__FILE`), so no env value is secret. */
 export const GRAFANA_ADMIN_PASSWORD_PATH = "/etc/grafana/secrets/admin-password";
+
+/** Where Grafana reads its certificate and key when it serves HTTPS. */
+export const GRAFANA_TLS_PATHS = { certificate: "/etc/grafana/tls/cert.pem", key: "/etc/grafana/tls/key.pem" };
 
 const PROVISIONING = "grafana/provisioning";
 const PROVISIONING_PATH = "/etc/grafana/provisioning";
@@ -56,6 +61,36 @@ export function grafanaDataVolume(settings: Settings): DataVolume {
   return dataVolume(settings, "grafana", "/var/lib/grafana", GRAFANA_UID, 0);
 }
 
+/** `https` when Grafana itself serves TLS, else `http`. */
+export function grafanaScheme(settings: Settings): "https" | "http" {
+  return servesHttps(settings.grafanaTls) ? "https" : "http";
+}
+
+/**
+ * Grafana's certificate and key as files: the Trust's own, or a development certificate the
+ * stack makes. The key is readable by group 0 only, which in the container is Grafana (472:0)
+ * and root; a certificate given in plain text is an ordinary file.
+ */
+function tlsFiles(settings: Settings): { uploads: UploadSpec[]; secretFiles: SecretFileSpec[] } {
+  if (settings.grafanaTls === "self-signed") {
+    return {
+      uploads: [],
+      secretFiles: [
+        { path: GRAFANA_TLS_PATHS.certificate, secret: { kind: "secret-ref", ref: "grafanaTlsCertificate" } },
+        { path: GRAFANA_TLS_PATHS.key, secret: { kind: "secret-ref", ref: "grafanaTlsKey" } },
+      ],
+    };
+  }
+  if (settings.grafanaTls !== "certificate" || settings.grafanaTlsKey === undefined || settings.grafanaTlsCertificate === undefined) {
+    return { uploads: [], secretFiles: [] };
+  }
+  const key = { path: GRAFANA_TLS_PATHS.key, secret: settings.grafanaTlsKey };
+  const certificate = settings.grafanaTlsCertificate;
+  return typeof certificate === "string"
+    ? { uploads: [{ path: GRAFANA_TLS_PATHS.certificate, file: "grafana/tls/cert.pem", content: certificate }], secretFiles: [key] }
+    : { uploads: [], secretFiles: [{ path: GRAFANA_TLS_PATHS.certificate, secret: certificate }, key] };
+}
+
 /** Grafana's container, keeping its database on `data`. */
 export function grafanaContainer(settings: Settings, data: DataVolume): ContainerSpec {
   return {
@@ -77,6 +112,9 @@ export function grafanaContainer(settings: Settings, data: DataVolume): Containe
       GF_NEWS_NEWS_FEED_ENABLED: "false",
       GF_SECURITY_DISABLE_GRAVATAR: "true",
       GF_SNAPSHOTS_EXTERNAL_ENABLED: "false",
+      ...(servesHttps(settings.grafanaTls)
+        ? { GF_SERVER_PROTOCOL: "https", GF_SERVER_CERT_FILE: GRAFANA_TLS_PATHS.certificate, GF_SERVER_CERT_KEY: GRAFANA_TLS_PATHS.key }
+        : {}),
     },
     ports: [{ internal: GRAFANA_HTTP_PORT, external: settings.grafanaPort, ip: settings.grafanaBindAddress }],
     mounts: [dataMount(data)],
@@ -84,15 +122,27 @@ export function grafanaContainer(settings: Settings, data: DataVolume): Containe
     networks: [loggingNetworkName(settings)],
     restart: settings.restartPolicy,
     healthcheck: {
-      test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${GRAFANA_HTTP_PORT}/api/health`],
+      // The check only asks whether Grafana answers; the certificate names the site, not 127.0.0.1.
+      test: [
+        "CMD",
+        "wget",
+        "-q",
+        ...(servesHttps(settings.grafanaTls) ? ["--no-check-certificate"] : []),
+        "-O",
+        "/dev/null",
+        `${grafanaScheme(settings)}://127.0.0.1:${GRAFANA_HTTP_PORT}/api/health`,
+      ],
       interval: "15s",
       timeout: "5s",
       retries: 5,
       startPeriod: "30s",
     },
     user: `${GRAFANA_UID}:0`,
-    uploads: renderGrafanaProvisioning(settings),
-    secretFiles: [{ path: GRAFANA_ADMIN_PASSWORD_PATH, secret: { kind: "secret-ref", ref: "grafanaAdminPassword" } }],
+    uploads: [...renderGrafanaProvisioning(settings), ...tlsFiles(settings).uploads],
+    secretFiles: [
+      { path: GRAFANA_ADMIN_PASSWORD_PATH, secret: { kind: "secret-ref", ref: "grafanaAdminPassword" } },
+      ...tlsFiles(settings).secretFiles,
+    ],
     ...lockedDown(),
     stopGracePeriodSeconds: 30,
   };

@@ -4,8 +4,8 @@
  * placeholder instead.
  */
 
-/** Secrets the stack makes itself rather than reading from config. */
-export type MadeSecret = "grafanaAdminPassword";
+/** Secrets the stack makes itself rather than reading from config: the Grafana password, a development certificate. */
+export type MadeSecret = "grafanaAdminPassword" | "grafanaTlsCertificate" | "grafanaTlsKey";
 
 /**
  * A value that must stay secret: its text from the stack's config (`null` where it is sealed,

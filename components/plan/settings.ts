@@ -10,6 +10,16 @@ import { closest, distance } from "fastest-levenshtein";
 import { ADMIN_PASSWORD_KEY, PasswordSetting, readAdminPassword, unsetAdminPassword } from "./admin-password";
 import { CONFIG_NAMESPACE, ConfigEntry, isPlainObject, RawConfig, SEALED } from "./config-source";
 import { SECRET_PLACEHOLDER, SecretValue, secretText } from "./secrets";
+import {
+  certificateMatchesKey,
+  certificateProblem,
+  GRAFANA_TLS_MODES,
+  GrafanaTlsMode,
+  isLoopback,
+  keyProblem,
+  readableText,
+  servesHttps,
+} from "./tls";
 
 /** Which kind of site a stack is; it picks the defaults and the stricter production rules. */
 export type Environment = "development" | "production";
@@ -90,12 +100,17 @@ export interface ReadContext {
   stackName: string;
   /** False where secrets cannot be read (`npm run render`). */
   secretsReadable: boolean;
+  /** Settings read so far, in declaration order. */
+  earlier: Record<string, unknown>;
   /** Records a broken rule. */
   problem(message: string): void;
 }
 
-/** Where a default may depend on: the environment and the stack name. */
-export type DefaultContext = Pick<ReadContext, "environment" | "stackName">;
+/** What a default may depend on: the environment, the stack name, and settings declared before it. */
+export type DefaultContext = Pick<ReadContext, "environment" | "stackName"> & {
+  /** Settings read so far, in declaration order. */
+  earlier?: Record<string, unknown>;
+};
 
 /** Everything about one setting, written once. */
 export interface Declaration<T> {
@@ -107,10 +122,12 @@ export interface Declaration<T> {
   defaults(context: DefaultContext): T;
   /** How the README shows a default that is not a plain value (a generated password, the stack name). */
   defaultText?: Partial<Record<Environment, string>>;
+  /** Settings its default depends on, declared before it; such a default cannot go in `Pulumi.yaml`. */
+  defaultFollows?: string[];
   /** What is allowed, for the README. */
   allowed: string;
-  /** `plain`: refused as a secret; `secret`: refused in plain text; `nested`: may hold secrets in parts (`apis[].env`). */
-  secrecy: "plain" | "secret" | "nested";
+  /** `plain`: refused as a secret; `secret`: refused in plain text; `either`: both; `nested`: may hold secrets in parts (`apis[].env`). */
+  secrecy: "plain" | "secret" | "either" | "nested";
   /** Reads a value the stack sets; returns undefined after recording a problem. */
   read(entry: ConfigEntry, context: ReadContext): T | undefined;
   /** Overrides `defaults` when leaving the setting unset can itself break a rule. */
@@ -466,10 +483,39 @@ export const SETTINGS = {
     secrecy: "plain",
     read: textRule(ipRule),
   }),
+  grafanaTls: declare<GrafanaTlsMode>({
+    description:
+      "How Grafana is served: HTTPS with a certificate made for development, HTTPS with the Trust's certificate, plain HTTP behind the site's own TLS proxy, or plain HTTP",
+    type: "string",
+    defaults: (context) => (context.environment === "production" ? "certificate" : "self-signed"),
+    allowed: "`self-signed`, `certificate`, `proxy`, `off`; production: `certificate`, `proxy`, or `off` on a loopback address",
+    secrecy: "plain",
+    read: oneOf(GRAFANA_TLS_MODES),
+  }),
+  grafanaTlsCertificate: declare<string | SecretValue | undefined>({
+    description: "The Trust's certificate for Grafana, PEM, with any intermediates after it (`pulumi config set grafanaTlsCertificate < cert.pem`)",
+    type: "PEM text",
+    defaults: always(undefined),
+    defaultText: { development: "unset", production: "none: required with `grafanaTls: certificate`" },
+    allowed: "a PEM certificate valid for at least 14 more days, matching `grafanaTlsKey`; plain or secret",
+    secrecy: "either",
+    read: (entry) => (entry.secret ? secretText(entry.value ?? null) : entry.value),
+  }),
+  grafanaTlsKey: declare<SecretValue | undefined>({
+    description: "The private key of `grafanaTlsCertificate`, PEM (`pulumi config set --secret grafanaTlsKey < key.pem`)",
+    type: "secret PEM text",
+    defaults: always(undefined),
+    defaultText: { development: "unset", production: "none: required with `grafanaTls: certificate`" },
+    allowed: "set with `--secret`; a PEM private key",
+    secrecy: "secret",
+    read: (entry) => secretText(entry.value ?? null),
+  }),
   grafanaBindAddress: declare<string>({
     description: "Host address Grafana is published on",
     type: "string",
-    defaults: always("0.0.0.0"),
+    defaults: (context) => (context.earlier?.grafanaTls === "proxy" ? "127.0.0.1" : "0.0.0.0"),
+    defaultText: { development: "`0.0.0.0`; `127.0.0.1` with `grafanaTls: proxy`", production: "`0.0.0.0`; `127.0.0.1` with `grafanaTls: proxy`" },
+    defaultFollows: ["grafanaTls"],
     allowed: "an IPv4 or IPv6 address",
     secrecy: "plain",
     read: textRule(ipRule),
@@ -642,6 +688,8 @@ export interface ParseOptions {
    * stack without its password is then left for `pulumi up` to refuse, as no rendered file holds it.
    */
   secretsReadable?: boolean;
+  /** The time certificates are checked against; now, unless a test fixes it. */
+  now?: Date;
 }
 
 /**
@@ -668,19 +716,26 @@ export function parseSettings(raw: RawConfig, stackName: string, options: ParseO
     }
   }
 
-  const base = { stackName, secretsReadable: options.secretsReadable !== false, environment: "development" as Environment, production: false };
+  const values: Record<string, unknown> = {};
+  const base = {
+    stackName,
+    secretsReadable: options.secretsReadable !== false,
+    environment: "development" as Environment,
+    production: false,
+    earlier: values,
+  };
   const contextFor = (key: string): ReadContext => ({ ...base, key, problem: (message) => problems.push(message) });
   const environment = readSetting("environment", raw.entries.environment, contextFor("environment"));
   base.environment = environment;
   base.production = environment === "production";
 
-  const values: Record<string, unknown> = { environment };
+  values.environment = environment;
   for (const key of KNOWN_KEYS.filter((known) => known !== "environment")) {
     values[key] = readSetting(key, raw.entries[key], contextFor(key));
   }
   const settings = { ...values, stackName } as Settings;
   if (problems.length === 0) {
-    problems.push(...publishedPortClashes(settings));
+    problems.push(...publishedPortClashes(settings), ...grafanaTlsProblems(settings, options.now ?? new Date(), base.secretsReadable));
   }
   if (problems.length > 0) {
     throw new SettingsError(stackName, problems);
@@ -705,11 +760,64 @@ function readSetting<K extends SettingKey>(key: K, entry: ConfigEntry | undefine
     context.problem(`${code(key)} is set in plain text, but it must be a secret; set it with \`pulumi config set --secret ${key} <value>\``);
     return declaration.defaults(context);
   }
-  if (entry.value === undefined && declaration.secrecy !== "secret") {
+  if (entry.value === undefined && declaration.secrecy !== "secret" && declaration.secrecy !== "either") {
     context.problem(`${code(key)} could not be decrypted; check the stack's secrets provider`);
     return declaration.defaults(context);
   }
   return declaration.read(entry, context) ?? declaration.defaults(context);
+}
+
+/**
+ * The rules between Grafana's TLS settings: what production allows, which settings go together,
+ * and the certificate and key themselves wherever they can be read (`npm run render` cannot read
+ * secrets, so it checks only a certificate given in plain text).
+ */
+function grafanaTlsProblems(settings: Settings, now: Date, secretsReadable: boolean): string[] {
+  const problems: string[] = [];
+  const { grafanaTls: mode, grafanaTlsCertificate: certificate, grafanaTlsKey: key } = settings;
+  const production = settings.environment === "production";
+  if (production && mode === "self-signed") {
+    problems.push(
+      "`grafanaTls` is `self-signed`, but production serves Grafana with the Trust's certificate (`certificate`) or behind the site's TLS proxy (`proxy`)",
+    );
+  }
+  if (production && !servesHttps(mode) && mode !== "proxy" && !isLoopback(settings.grafanaBindAddress)) {
+    problems.push(
+      `\`grafanaTls\` is \`${mode}\` with \`grafanaBindAddress\` ${settings.grafanaBindAddress}, but production refuses plain HTTP on a non-loopback address; ` +
+        "use `certificate`, or `proxy` if the site's reverse proxy terminates TLS",
+    );
+  }
+  if (mode !== "certificate") {
+    for (const [name, value] of [["grafanaTlsCertificate", certificate], ["grafanaTlsKey", key]] as const) {
+      if (value !== undefined) {
+        problems.push(`${code(name)} is set, but it is used only with \`grafanaTls: certificate\` (the stack has \`${mode}\`)`);
+      }
+    }
+    return problems;
+  }
+  // A render cannot read secrets; like the password, a missing certificate or key is left to `pulumi up`.
+  if (certificate === undefined && secretsReadable) {
+    problems.push("`grafanaTlsCertificate` is not set, but `grafanaTls: certificate` needs the Trust's certificate; set it with `pulumi config set grafanaTlsCertificate < cert.pem`");
+  }
+  if (key === undefined && secretsReadable) {
+    problems.push("`grafanaTlsKey` is not set, but `grafanaTls: certificate` needs its private key; set it with `pulumi config set --secret grafanaTlsKey < key.pem`");
+  }
+  const certificateText = readableText(certificate);
+  const keyText = readableText(key);
+  const certificateFault = certificateText === undefined ? undefined : certificateProblem(certificateText, now);
+  const keyFault = keyText === undefined ? undefined : keyProblem(keyText);
+  if (certificateFault) {
+    const shown =
+      typeof certificate !== "string" ? SECRET_PLACEHOLDER : certificate.length <= 60 ? JSON.stringify(certificate) : `${certificate.length} characters of text`;
+    problems.push(`\`grafanaTlsCertificate\` is ${shown}, but it must be ${certificateFault}`);
+  }
+  if (keyFault) {
+    problems.push(`\`grafanaTlsKey\` is ${SECRET_PLACEHOLDER}, but it must be ${keyFault}`);
+  }
+  if (certificateText !== undefined && keyText !== undefined && !certificateFault && !keyFault && !certificateMatchesKey(certificateText, keyText)) {
+    problems.push("`grafanaTlsKey` is [secret], but it must be the private key of `grafanaTlsCertificate`, which was issued for another key");
+  }
+  return problems;
 }
 
 /** A port published on the host, named by the setting that chose it. */
@@ -817,7 +925,8 @@ export function projectConfigDeclarations(): Record<string, ProjectConfigDeclara
       ["site-a", "site-b"].map((stackName) => declaration.defaults({ environment, stackName })),
     );
     const type = PULUMI_TYPES[typeof defaults[0]];
-    if (declaration.secrecy === "plain" && type !== undefined && defaults.every((value) => value === defaults[0])) {
+    const fixed = declaration.defaultFollows === undefined && defaults.every((value) => value === defaults[0]);
+    if (declaration.secrecy === "plain" && type !== undefined && fixed) {
       declared[key] = {
         type,
         description: declaration.description.replace(/\*\*/g, "").replace(/`/g, ""),

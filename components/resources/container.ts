@@ -11,8 +11,8 @@ import { MadeSecret, SecretValue } from "../plan/secrets";
 import { DockerHost } from "../plan/settings";
 import { ContainerSpec, DataVolume } from "../plan/spec";
 
-/** Secrets the stack makes (a given or generated password), by the name the plan refers to them. */
-export type StackSecrets = Record<MadeSecret, pulumi.Output<string>>;
+/** Secrets the stack makes (the Grafana password, a development certificate), by the name the plan refers to them. */
+export type StackSecrets = Partial<Record<MadeSecret, pulumi.Output<string>>>;
 
 /** What every service component needs from the stack around it. */
 export interface ServiceContext {
@@ -29,7 +29,11 @@ export interface ServiceContext {
 /** A plan's secret as an output the engine keeps secret in state and previews. */
 export function secretOutput(value: SecretValue, secrets: StackSecrets): pulumi.Output<string> {
   if (value.kind === "secret-ref") {
-    return pulumi.secret(secrets[value.ref]);
+    const made = secrets[value.ref];
+    if (made === undefined) {
+      throw new pulumi.RunError(`the plan refers to \`${value.ref}\`, which this stack does not make`);
+    }
+    return pulumi.secret(made);
   }
   if (value.text === null) {
     // Only `npm run render` seals values; the program always receives them decrypted.

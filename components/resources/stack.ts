@@ -10,7 +10,7 @@ import { StackPlan } from "../plan/stack";
 import { Alloy } from "./alloy";
 import { TrustApis } from "./apis";
 import { ServiceContext } from "./container";
-import { adminPasswordOutput, Grafana } from "./grafana";
+import { adminPasswordOutput, developmentCertificate, Grafana } from "./grafana";
 import { Loki } from "./loki";
 
 /** Arguments of the site stack component. */
@@ -23,6 +23,8 @@ export interface LoggingStackArgs {
   dockerHost?: DockerHost;
   /** Whether data resources are protected from `pulumi destroy` (production). */
   protectData: boolean;
+  /** Whether the stack makes Grafana's certificate itself (`grafanaTls: self-signed`). */
+  developmentCertificate: boolean;
 }
 
 /**
@@ -57,9 +59,13 @@ export class LoggingStack extends pulumi.ComponentResource {
     // "network" was the stack's only network before the APIs had their own; the name keeps it in place.
     this.loggingNetwork = network("network", plan.networks.logging);
     this.apiNetwork = network("api-network", plan.networks.apis);
+    const certificate = args.developmentCertificate ? developmentCertificate(plan.grafana.name, { parent: this }) : undefined;
     const context: ServiceContext = {
       networks: { [plan.networks.logging]: this.loggingNetwork, [plan.networks.apis]: this.apiNetwork },
-      secrets: { grafanaAdminPassword: this.adminPassword },
+      secrets: {
+        grafanaAdminPassword: this.adminPassword,
+        ...(certificate ? { grafanaTlsCertificate: certificate.certificate, grafanaTlsKey: certificate.key } : {}),
+      },
       dockerHost: args.dockerHost,
       protectData: args.protectData,
     };

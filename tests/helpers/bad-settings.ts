@@ -3,19 +3,48 @@
  * The same table runs through parseSettings, `npm run render` and the Pulumi program.
  */
 import { PRODUCTION_APIS } from "./settings";
+import { TLS } from "./tls";
 
-/** One broken rule: a name, the settings that break it (raw text as in a stack file), the message. */
-export type BadSetting = [rule: string, values: Record<string, string>, message: string];
+/**
+ * One broken rule: a name, the settings that break it (raw text as in a stack file), the message,
+ * and optionally settings given as secrets and whether `npm run render` can see the problem (it
+ * cannot read secrets, so a key that does not match its certificate is left to `pulumi up`).
+ */
+export type BadSetting = [
+  rule: string,
+  values: Record<string, string>,
+  message: string,
+  options?: { secrets?: Record<string, string>; render?: "refuses" | "cannot see" },
+];
 
 /** A valid production stack; each row changes one setting of it. The password is set as a secret. */
 export const PRODUCTION_BASE: Record<string, string> = {
   environment: "production",
   siteName: "leeds",
   apis: PRODUCTION_APIS,
+  grafanaTlsCertificate: TLS.validCertificate,
 };
 
 /** The password the production base is given, as a secret. */
 export const PRODUCTION_PASSWORD = "correct-horse-battery";
+
+/** The secrets the production base is given with `--secret`. */
+export const PRODUCTION_SECRETS: Record<string, string> = { grafanaAdminPassword: PRODUCTION_PASSWORD, grafanaTlsKey: TLS.validKey };
+
+/** In a row, a setting of the production base that the row leaves unset. */
+export const UNSET = "\u0000unset";
+
+/** The production base with a row's changes: plain values and secret values, unset ones left out. */
+export function rowConfig(values: Record<string, string>, options: BadSetting[3] = {}): { plain: Record<string, string>; secret: Record<string, string> } {
+  const keep = (entries: Record<string, string>) => Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== UNSET));
+  const plain = keep({ ...PRODUCTION_BASE, ...values });
+  const secret = keep({ ...PRODUCTION_SECRETS, ...options.secrets });
+  // A setting the row gives in plain text is not also given as a secret.
+  for (const key of Object.keys(values)) {
+    delete secret[key];
+  }
+  return { plain, secret };
+}
 
 /** The rules, one row each. */
 export const BAD_SETTINGS: BadSetting[] = [
@@ -175,6 +204,52 @@ export const BAD_SETTINGS: BadSetting[] = [
       ]),
     },
     "`port` of API `data-access-api` (apis[1]) is 8000 on 127.0.0.1, which `port` of API `trust-api` (apis[0]) already publishes on 127.0.0.1; two published services cannot share a host address and port",
+  ],
+  [
+    "a certificate that is not PEM",
+    { grafanaTlsCertificate: "not a certificate" },
+    '`grafanaTlsCertificate` is "not a certificate", but it must be a PEM certificate (`-----BEGIN CERTIFICATE-----`)',
+  ],
+  [
+    "an expired certificate",
+    { grafanaTlsCertificate: TLS.expiredCertificate },
+    `\`grafanaTlsCertificate\` is ${TLS.expiredCertificate.length} characters of text, but it must be a certificate that has not expired (this one expired on 2021-01-01)`,
+    { secrets: { grafanaTlsKey: TLS.expiredKey } },
+  ],
+  [
+    "a key that is not PEM",
+    {},
+    "`grafanaTlsKey` is [secret], but it must be a PEM private key (`-----BEGIN PRIVATE KEY-----` or `-----BEGIN EC PRIVATE KEY-----`)",
+    { secrets: { grafanaTlsKey: "not a key" }, render: "cannot see" },
+  ],
+  [
+    "a key that does not match the certificate",
+    {},
+    "`grafanaTlsKey` is [secret], but it must be the private key of `grafanaTlsCertificate`, which was issued for another key",
+    { secrets: { grafanaTlsKey: TLS.otherKey }, render: "cannot see" },
+  ],
+  [
+    "a TLS key typed in plain text",
+    { grafanaTlsKey: TLS.validKey },
+    "`grafanaTlsKey` is set in plain text, but it must be a secret; set it with `pulumi config set --secret grafanaTlsKey <value>`",
+  ],
+  [
+    "a self-signed certificate in production",
+    { grafanaTls: "self-signed", grafanaTlsCertificate: UNSET },
+    "`grafanaTls` is `self-signed`, but production serves Grafana with the Trust's certificate (`certificate`) or behind the site's TLS proxy (`proxy`)",
+    { secrets: { grafanaTlsKey: UNSET } },
+  ],
+  [
+    "plain HTTP on every address in production",
+    { grafanaTls: "off", grafanaBindAddress: "0.0.0.0", grafanaTlsCertificate: UNSET },
+    "`grafanaTls` is `off` with `grafanaBindAddress` 0.0.0.0, but production refuses plain HTTP on a non-loopback address; use `certificate`, or `proxy` if the site's reverse proxy terminates TLS",
+    { secrets: { grafanaTlsKey: UNSET } },
+  ],
+  [
+    "a certificate with a mode that does not use it",
+    { grafanaTls: "proxy" },
+    "`grafanaTlsCertificate` is set, but it is used only with `grafanaTls: certificate` (the stack has `proxy`)",
+    { secrets: { grafanaTlsKey: UNSET } },
   ],
   [
     "a mistyped setting name",

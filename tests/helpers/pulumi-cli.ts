@@ -173,8 +173,9 @@ function scalarText(value: unknown): string {
  * stored as `{secure: "v1:<value>"}`, standing in for the ciphertext.
  */
 export function configSet(projectName: string, stack: StackConfig, args: string[]): StackConfig {
-  const flags = args.filter((arg) => arg.startsWith("--"));
-  const [key, value] = args.filter((arg) => !arg.startsWith("--"));
+  const FLAGS = ["--secret", "--path"];
+  const flags = args.filter((arg) => FLAGS.includes(arg));
+  const [key, value] = args.filter((arg) => !FLAGS.includes(arg));
   const stored = flags.includes("--secret") ? { secure: `v1:${value}` } : value;
   const next: StackConfig = structuredClone(stack);
   const [first, ...path] = flags.includes("--path") ? key.split(/\.|\[(\d+)\]/).filter((part) => part) : [key];

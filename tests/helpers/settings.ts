@@ -1,5 +1,6 @@
 /** Raw config for tests, written as a stack file would give it. */
 import { ConfigEntry, rawConfig, RawConfig } from "../../components/plan/config-source";
+import { TLS } from "./tls";
 
 /** A production API list with pinned images, as a production stack must give. */
 export const PRODUCTION_APIS = JSON.stringify([
@@ -22,5 +23,8 @@ export function configOf(values: Record<string, string>, secrets: Record<string,
 
 /** A valid production stack's config with `changes` on top. */
 export function productionConfig(changes: Record<string, string> = {}, password = "correct-horse-battery"): RawConfig {
-  return configOf({ environment: "production", apis: PRODUCTION_APIS, ...changes }, { grafanaAdminPassword: password });
+  return configOf(
+    { environment: "production", apis: PRODUCTION_APIS, grafanaTlsCertificate: TLS.validCertificate, ...changes },
+    { grafanaAdminPassword: password, grafanaTlsKey: TLS.validKey },
+  );
 }

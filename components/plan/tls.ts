@@ -1,0 +1,82 @@
+/**
+ * HTTPS for Grafana: which modes a site may choose, and the checks of a Trust's certificate and
+ * key, made with Node's own X.509 and key objects (no hand-written PEM parsing).
+ */
+import * as crypto from "crypto";
+import { SecretValue } from "./secrets";
+
+/**
+ * How Grafana is served: with a certificate made for development (`self-signed`), with the
+ * Trust's certificate (`certificate`), as plain HTTP behind the site's own TLS proxy (`proxy`,
+ * bound to the address the proxy reaches), or as plain HTTP (`off`, loopback only in production).
+ */
+export type GrafanaTlsMode = "self-signed" | "certificate" | "proxy" | "off";
+
+/** Every mode, in the order the README lists them. */
+export const GRAFANA_TLS_MODES: readonly GrafanaTlsMode[] = ["self-signed", "certificate", "proxy", "off"];
+
+/** A certificate must stay valid at least this long after a deployment, so it is renewed in time. */
+export const MIN_CERTIFICATE_DAYS_LEFT = 14;
+
+/** Whether Grafana itself speaks HTTPS in a mode. */
+export function servesHttps(mode: GrafanaTlsMode): boolean {
+  return mode === "self-signed" || mode === "certificate";
+}
+
+/** Whether an address is on the host's loopback interface only. */
+export function isLoopback(ip: string): boolean {
+  return ip === "::1" || ip.startsWith("127.");
+}
+
+/** The text of a certificate or key, where it can be read: plain text, or a secret that is not sealed. */
+export function readableText(value: string | SecretValue | undefined): string | undefined {
+  if (typeof value === "string") {
+    return value;
+  }
+  return value?.kind === "secret-text" && value.text !== null ? value.text : undefined;
+}
+
+/** What `npm run render` warns about a production stack whose certificate or key it cannot see, if anything. */
+export function tlsRenderWarnings(mode: GrafanaTlsMode, certificate: unknown, key: unknown): string[] {
+  if (mode !== "certificate") {
+    return [];
+  }
+  return [
+    ...(certificate === undefined ? ["warning: `grafanaTlsCertificate` is not set; `pulumi up` refuses `grafanaTls: certificate` without it"] : []),
+    ...(key === undefined ? ["warning: `grafanaTlsKey` is not set; `pulumi up` refuses `grafanaTls: certificate` without it"] : []),
+  ];
+}
+
+/** What is wrong with a certificate's PEM text, if anything; `now` decides expiry. */
+export function certificateProblem(pem: string, now: Date): string | undefined {
+  let certificate: crypto.X509Certificate;
+  try {
+    certificate = new crypto.X509Certificate(pem);
+  } catch {
+    return "a PEM certificate (`-----BEGIN CERTIFICATE-----`)";
+  }
+  const validTo = new Date(certificate.validTo);
+  const daysLeft = (validTo.getTime() - now.getTime()) / 86_400_000;
+  if (daysLeft < MIN_CERTIFICATE_DAYS_LEFT) {
+    const when = validTo.toISOString().slice(0, 10);
+    return daysLeft < 0
+      ? `a certificate that has not expired (this one expired on ${when})`
+      : `a certificate valid for at least ${MIN_CERTIFICATE_DAYS_LEFT} more days (this one expires on ${when}); renew it first`;
+  }
+  return undefined;
+}
+
+/** What is wrong with a private key's PEM text, if anything; the key itself is never echoed. */
+export function keyProblem(pem: string): string | undefined {
+  try {
+    crypto.createPrivateKey(pem);
+    return undefined;
+  } catch {
+    return "a PEM private key (`-----BEGIN PRIVATE KEY-----` or `-----BEGIN EC PRIVATE KEY-----`)";
+  }
+}
+
+/** Whether a readable certificate and key belong together. */
+export function certificateMatchesKey(certificatePem: string, keyPem: string): boolean {
+  return new crypto.X509Certificate(certificatePem).checkPrivateKey(crypto.createPrivateKey(keyPem));
+}
