@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DataService, DataServiceArgs } from "./container";
 import { lokiInternalUrl } from "./loki";
+import { RedactPattern, renderRedactionStages } from "./plan/redaction";
 import { Settings } from "./settings";
 import {
   ContainerSpec,
@@ -27,8 +28,8 @@ export const ALLOY_STORAGE_PATH = "/var/lib/alloy/data";
 /** The Docker label that marks a container for collection, and that the API containers carry. */
 export const DISCOVERY_LABEL = { name: "org.flip.logging.enabled", value: "true" };
 
-/** The Alloy config file for a stack. */
-export function renderAlloyConfig(settings: Settings): string {
+/** The Alloy config file for a stack; `redact` is the site's own identifier patterns. */
+export function renderAlloyConfig(settings: Settings, redact: readonly RedactPattern[] = []): string {
   const containerFilter =
     settings.collect === "labelled"
       ? [
@@ -42,6 +43,7 @@ export function renderAlloyConfig(settings: Settings): string {
   return renderTemplate(ALLOY_CONFIG.file, {
     containerFilter,
     lokiPushUrl: `${lokiInternalUrl(settings)}/loki/api/v1/push`,
+    redactionStages: renderRedactionStages(redact),
   });
 }
 
