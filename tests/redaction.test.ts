@@ -119,6 +119,10 @@ describe("the test harness behaves as Alloy's stage.replace", () => {
     expect(applyReplaceStage(stage, line)).toBe(expected);
   });
 
+  it("replaces the outer of two nested groups only, as getReplacedEntry skips a group inside text it replaced", () => {
+    expect(applyReplaceStage({ expression: "((a)b)c", replace: "X" }, "abcab")).toBe("Xcab");
+  });
+
   it("finds matches as Go's FindAllStringSubmatchIndex does: no empty match right after a match", () => {
     expect(findAllSubmatchIndex("a*", "baaab")).toEqual([
       [0, 0],
@@ -158,6 +162,15 @@ describe("what the shipped redaction stages make of a log line", () => {
       "ten digits within a longer run, or after a decimal point, are kept",
       "a plain traceback line with a file path and line number is kept",
     ]);
+  });
+});
+
+describe("a site pattern whose context can match punctuation", () => {
+  it("cannot start in front of a string value and quote its marker inside the string", () => {
+    const stages = replaceStagesOf(renderAlloyConfig(settings, [{ name: "pas-number", regex: "\\W+(8[0-9]{6})\\b" }]));
+    expect(applyReplaceStages(stages, '{"pas": "8123456", "n": 8123456, "list": [8123456,8654321]}')).toBe(
+      '{"pas": "[redacted:pas-number]", "n": "[redacted:pas-number]", "list": ["[redacted:pas-number]","[redacted:pas-number]"]}',
+    );
   });
 });
 

@@ -92,19 +92,22 @@ function emailStage(): ReplaceStage {
   };
 }
 
-// A site pattern runs twice: at the start of a JSON value, where its marker is quoted as a JSON
-// string (a bare hospital number stays valid JSON), then anywhere else in the line.
+// A site pattern runs twice. First outside JSON strings, where its marker is quoted as a JSON
+// string, so a bare hospital number stays valid JSON; a string is matched whole, together with
+// the `:`, `,` or `[` before it, so that a pattern whose context can match those or a quote, such
+// as (?:^|\W), cannot start in front of a string and put the quoted marker inside it. Then
+// anywhere else, which is inside strings.
 function sitePatternStages(pattern: RedactPattern): ReplaceStage[] {
   const captured = capturingGroups(pattern.regex) === 0 ? `(${pattern.regex})` : `(?:${pattern.regex})`;
   const marker = redactionMarker(pattern.name);
   return [
     {
-      why: `Site pattern \`${pattern.name}\` where a JSON value starts: the marker is quoted, so the line stays valid JSON.`,
-      expression: `${JSON_STRING}|${VALUE_START}${captured}`,
+      why: `Site pattern \`${pattern.name}\` outside JSON strings: the marker is quoted, so the line stays valid JSON.`,
+      expression: `${JSON_STRING}|\\s*${VALUE_START}${JSON_STRING}|${captured}`,
       replace: JSON.stringify(marker),
     },
     {
-      why: `Site pattern \`${pattern.name}\` anywhere else.`,
+      why: `Site pattern \`${pattern.name}\` inside strings and in text.`,
       expression: `${captured}|${JSON_ESCAPE}`,
       replace: marker,
     },
