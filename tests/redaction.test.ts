@@ -81,15 +81,17 @@ function leaves(value: unknown, at = "$"): Array<[string, unknown]> {
 }
 
 // An independent description of what must not be left, in JavaScript regex syntax, which has the
-// lookbehind RE2 lacks: ten digits (3-3-4, spaces or hyphens allowed) with no digit on either side
-// and no "digit." before them, and e-mail addresses; UUIDs are taken out first.
-const NHS_NUMBER = /(?<![0-9]|[0-9]\.)[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?![0-9])/g;
+// lookbehind RE2 lacks: ten digits written 3-3-4 with spaces, with hyphens, or together, with no
+// digit on either side and no "digit." before them, and e-mail addresses. UUIDs are taken out
+// first, and an NHS number marker is read as the digits it stands for, so that what followed it
+// is judged in the same context as before redaction.
+const NHS_NUMBER = /(?<![0-9]|[0-9]\.)(?:[0-9]{3} [0-9]{3} [0-9]{4}|[0-9]{3}-[0-9]{3}-[0-9]{4}|[0-9]{10})(?![0-9])/g;
 const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
 const UUID_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const UUID = new RegExp(`^${UUID_TEXT.source}$`, "i");
 function identifiersIn(text: string): string[] {
-  const withoutUuids = text.replace(UUID_TEXT, "<uuid>");
-  return [...withoutUuids.matchAll(NHS_NUMBER), ...withoutUuids.matchAll(EMAIL)].map((match) => match[0]);
+  const seen = text.replace(UUID_TEXT, "<uuid>").split("[redacted:nhs-number]").join("0");
+  return [...seen.matchAll(NHS_NUMBER), ...seen.matchAll(EMAIL)].map((match) => match[0]);
 }
 // What a reader of the stored line sees: the decoded values of a JSON line, or the text itself.
 function readableTexts(line: string): string[] {
@@ -162,6 +164,68 @@ describe("what the shipped redaction stages make of a log line", () => {
       "ten digits within a longer run, or after a decimal point, are kept",
       "a plain traceback line with a file path and line number is kept",
     ]);
+  });
+});
+
+describe("random lines with identifiers planted among JSON punctuation and escapes", () => {
+  // A fixed seed, so that a failing line fails again.
+  let seed = 20261127;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(choices: readonly T[]): T => choices[Math.floor(random() * choices.length)];
+  const digits = (count: number) => Array.from({ length: count }, () => pick("0123456789".split(""))).join("");
+  const piece = () =>
+    pick([
+      () => digits(10),
+      () => `${digits(3)} ${digits(3)} ${digits(4)}`,
+      () => `${digits(3)}-${digits(3)}-${digits(4)}`,
+      () => digits(1 + Math.floor(random() * 14)),
+      () => pick(["bob.smith@nhs.net", "jos\u00e9@nhs.net", "x%40y.org", `c2a7e9f0-1b3d-4e5f-8a6b-${digits(10)}ab`]),
+      () => pick(["RJ1" + digits(7), "8" + digits(6), "Hospital number: " + digits(7)]),
+      () => pick(['"', "\\", "\n", "\t", "é", "😀", "\u2028", ".", "-", " ", ",", ":", "[", "]", "{", "}", "@", "u", "n", "abc"]),
+    ])();
+  const text = (pieces: number) => Array.from({ length: pieces }, piece).join("");
+  const value = (depth: number): unknown =>
+    pick([
+      () => text(Math.floor(random() * 8)),
+      () => Number(digits(1 + Math.floor(random() * 13))),
+      () => -Number(digits(10)),
+      () => Number(`${digits(10)}.${digits(3)}`),
+      () => Number(`0.${digits(10)}`),
+      () => (depth > 2 ? true : Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1))),
+      () => (depth > 2 ? null : Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, () => [text(2), value(depth + 1)]))),
+    ])();
+  // Python's json.dumps: ", " and ": " between items, every non-ASCII character as a \u escape.
+  const pythonDumps = (item: unknown): string =>
+    Array.isArray(item)
+      ? `[${item.map(pythonDumps).join(", ")}]`
+      : typeof item === "object" && item !== null
+        ? `{${Object.entries(item).map(([key, inner]) => `${pythonDumps(key)}: ${pythonDumps(inner)}`).join(", ")}}`
+        : JSON.stringify(item).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+  it("JSON lines, compact or as Python writes them, stay valid JSON and keep no identifier a reader could see", () => {
+    const failures: Array<{ line: string; redacted: string; problem: string }> = [];
+    for (let i = 0; i < 400; i++) {
+      const record = { message: text(6), value: value(0) };
+      const line = i % 2 === 0 ? JSON.stringify(record) : pythonDumps(record);
+      const redacted = redact(line);
+      if (!parsesAsObject(redacted)) {
+        failures.push({ line, redacted, problem: "not JSON" });
+        continue;
+      }
+      const left = readableTexts(redacted).flatMap(identifiersIn);
+      if (left.length > 0) failures.push({ line, redacted, problem: `left: ${left.join(", ")}` });
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("plain-text lines keep no identifier a reader could see", () => {
+    const failures: Array<{ line: string; redacted: string }> = [];
+    for (let i = 0; i < 300; i++) {
+      const line = text(12).replace(/\n/g, " ");
+      const redacted = redact(line);
+      if (identifiersIn(redacted).length > 0) failures.push({ line, redacted });
+    }
+    expect(failures).toEqual([]);
   });
 });
 

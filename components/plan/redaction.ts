@@ -38,16 +38,22 @@ const VALUE_START = String.raw`[:,\[]\s*`;
 // json.dumps (it escapes every non-ASCII character).
 const UNICODE_ESCAPE = String.raw`\\u[0-9A-Fa-f]{4}`;
 
-// Ten digits as 943 476 5919, 943-476-5919 or 9434765919.
-const NHS_DIGITS = "[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}";
-// The same start followed by a fifth digit or more: part of a longer run, listed first so that
-// it wins over NHS_DIGITS and is consumed (and kept) whole.
-const LONGER_RUN = "[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{5,}";
+// An NHS number, ten digits written 943 476 5919, 943-476-5919 or 9434765919, in a capture
+// group; or a longer run of digits, kept whole. Longer runs are listed first, so that they win
+// over a number that is only their start; a ten-digit run after "943 476 " is still caught.
+const NHS_NUMBER_OR_LONGER_RUN = [
+  ...[" ", "-"].map(
+    (separator) =>
+      `[0-9]{3}${separator}[0-9]{3}${separator}(?:[0-9]{11,}|([0-9]{10})|[0-9]{5,})|([0-9]{3}${separator}[0-9]{3}${separator}[0-9]{4})`,
+  ),
+  "[0-9]{11,}|([0-9]{10})",
+].join("|");
 // What may stand before an NHS number: the line's start, a JSON escape such as `\n` or `\u00e9`,
 // or any character but a digit; a dot only if no digit precedes it, as `0.9434765919` is a
 // fraction, not an identifier.
-const NHS_BEFORE = String.raw`(?:^\.?|\\u[0-9A-Fa-f]{4}|\\[^u0-9]|[^0-9.]|[^0-9]\.)`;
+const NHS_BEFORE = String.raw`(?:^\.?|\\u[0-9A-Fa-f]{4}\.?|\\[^u0-9]\.?|[^0-9.]|[^0-9]\.)`;
 // A UUID such as a request_id, kept whole: its last group of 12 may hold ten digits in a row.
+// An NHS number written right after it is still caught.
 const UUID = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}";
 
 const ADDRESS_CHAR = `(?:[\\p{L}\\p{N}._%+\\-]|${UNICODE_ESCAPE})`;
@@ -79,7 +85,7 @@ function nhsNumberValueStage(): ReplaceStage {
 function nhsNumberTextStage(): ReplaceStage {
   return {
     why: "NHS numbers anywhere else: 943 476 5919, 943-476-5919 or 9434765919, not within a longer run of digits.",
-    expression: `${UUID}|${NHS_BEFORE}(?:${LONGER_RUN}|(${NHS_DIGITS}))|${JSON_ESCAPE}`,
+    expression: `${UUID}(?:\\.?(?:${NHS_NUMBER_OR_LONGER_RUN}))?|${NHS_BEFORE}(?:${NHS_NUMBER_OR_LONGER_RUN})|${JSON_ESCAPE}`,
     replace: redactionMarker("nhs-number"),
   };
 }

@@ -122,6 +122,9 @@ export function readStringLiteral(text: string, at: number): { value: string; en
   }
 }
 
+// Each expression is compiled once, as Alloy does when it loads the config.
+const compiled = new Map<string, RE2>();
+
 /**
  * Go's FindAllStringSubmatchIndex: successive non-overlapping matches, leftmost first; an empty
  * match right after the previous match is dropped, and after an empty match the search moves
@@ -129,7 +132,8 @@ export function readStringLiteral(text: string, at: number): { value: string; en
  * that took no part.
  */
 export function findAllSubmatchIndex(expression: string, input: string): number[][] {
-  const regex = new RE2(expression, "gd");
+  const regex = compiled.get(expression) ?? new RE2(expression, "gd");
+  compiled.set(expression, regex);
   const matches: number[][] = [];
   let previousMatchEnd = -1;
   for (let position = 0; position <= input.length; ) {
