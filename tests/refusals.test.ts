@@ -11,7 +11,7 @@ import { SettingsError } from "../components/plan/settings";
 import { main } from "../scripts/render";
 import { BAD_SETTINGS, BadSetting, PRODUCTION_BASE, PRODUCTION_SECRETS, rowConfig } from "./helpers/bad-settings";
 
-const STRUCTURED = ["apis", "images"];
+const STRUCTURED = ["apis", "images", "redact"];
 
 /** A stack file as an operator would write it, with lists and objects as YAML and secrets encrypted. */
 function stackFile(values: Record<string, string>, secrets: Record<string, string> = {}): string {

@@ -14,6 +14,7 @@ import {
   publishedPorts,
   SettingsError,
 } from "../components/plan/settings";
+import { renderAlloyConfig } from "../components/plan/alloy";
 import { TLS } from "./helpers/tls";
 import { BAD_SETTINGS, BadSetting, PRODUCTION_BASE, PRODUCTION_SECRETS, rowConfig } from "./helpers/bad-settings";
 
@@ -62,6 +63,7 @@ describe("defaults", () => {
       logLevel: "INFO",
       volumeRoot: undefined,
       collect: "all",
+      redact: [],
       apis: DEFAULT_APIS,
       images: DEFAULT_IMAGES,
       dockerHost: undefined,
@@ -226,6 +228,28 @@ describe("every bad setting is refused with the key, the value and what is allow
     const apis = JSON.stringify([{ name: "trust-api", image: "a/b:1", env: { TOKEN: { nested: "hidden-value-9" } } }]);
     expect(problemsOf({ ...PRODUCTION, apis: secret(apis) })).toEqual([
       "`env.TOKEN` of API `trust-api` (apis[0]) is [secret], but it must be a string, number or boolean",
+    ]);
+  });
+});
+
+describe("redaction patterns", () => {
+  it("a site's patterns are kept in order and reach Alloy's config", () => {
+    const redact = [
+      { name: "mrn", regex: "\\bMRN[0-9]{7}\\b" },
+      { name: "pas-number", regex: "PAS-([0-9]{8})" },
+    ];
+    const settings = parse({ redact: text(JSON.stringify(redact)) });
+    expect(settings.redact).toEqual(redact);
+    expect(renderAlloyConfig(settings)).toContain("[redacted:pas-number]");
+  });
+
+  it("two patterns with one name are refused, as the marker must say which matched", () => {
+    const redact = JSON.stringify([
+      { name: "mrn", regex: "MRN[0-9]{7}" },
+      { name: "mrn", regex: "M[0-9]{8}" },
+    ]);
+    expect(problemsOf({ ...PRODUCTION, redact: text(redact) })).toEqual([
+      "`redact` has two patterns named `mrn`, but each marker must say which pattern matched",
     ]);
   });
 });

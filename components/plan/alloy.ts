@@ -2,6 +2,7 @@
  * Grafana Alloy: discovers the host's containers through the Docker socket, parses their JSON
  * lines and ships them to Loki. Its config file and its container, as data.
  */
+import { renderRedactionStages } from "./redaction";
 import { Settings } from "./settings";
 import {
   ContainerSpec,
@@ -24,7 +25,7 @@ export const ALLOY_CONFIG = { file: "alloy/config.alloy", path: "/etc/alloy/conf
 /** Where Alloy keeps its read positions. */
 export const ALLOY_STORAGE_PATH = "/var/lib/alloy/data";
 
-/** The Alloy config file for a stack. */
+/** The Alloy config file for a stack, with the site's own identifier patterns redacted too. */
 export function renderAlloyConfig(settings: Settings): string {
   const containerFilter =
     settings.collect === "labelled"
@@ -39,6 +40,7 @@ export function renderAlloyConfig(settings: Settings): string {
   return renderTemplate(ALLOY_CONFIG.file, {
     containerFilter,
     lokiPushUrl: `${lokiInternalUrl(settings)}/loki/api/v1/push`,
+    redactionStages: renderRedactionStages(settings.redact),
   });
 }
 

@@ -9,6 +9,7 @@ import * as net from "net";
 import { closest, distance } from "fastest-levenshtein";
 import { ADMIN_PASSWORD_KEY, PasswordSetting, readAdminPassword, unsetAdminPassword } from "./admin-password";
 import { CONFIG_NAMESPACE, ConfigEntry, isPlainObject, RawConfig, SEALED } from "./config-source";
+import { RedactPattern, redactPatternsProblems } from "./redaction";
 import { SECRET_PLACEHOLDER, SecretValue, secretText } from "./secrets";
 import {
   certificateMatchesKey,
@@ -584,6 +585,29 @@ export const SETTINGS = {
     allowed: "`all`, `labelled`",
     secrecy: "plain",
     read: oneOf(["all", "labelled"]),
+  }),
+  redact: declare<RedactPattern[]>({
+    description:
+      "The site's own patterns of patient identifiers, redacted by Alloy in every line as `[redacted:<name>]`, besides NHS numbers and e-mail addresses",
+    type: "list of `{name, regex}`",
+    defaults: () => [],
+    defaultText: { development: "none", production: "none" },
+    allowed: "names of lowercase letters, digits and hyphens; RE2 regexes (Alloy's dialect) with at most one capture group, that cannot match empty text",
+    secrecy: "plain",
+    read(entry, context) {
+      const shape = "a list of {name, regex} objects";
+      const given = parseJson(entry, context, shape);
+      if (!Array.isArray(given) || !given.every((item) => isPlainObject(item) && typeof item.name === "string" && typeof item.regex === "string")) {
+        if (given !== undefined) {
+          context.problem(`\`redact\` is ${JSON.stringify(given)}, but it must be ${shape}`);
+        }
+        return undefined;
+      }
+      const patterns = given.map((item) => ({ name: item.name as string, regex: item.regex as string }));
+      const problems = redactPatternsProblems(patterns);
+      problems.forEach((problem) => context.problem(problem));
+      return problems.length === 0 ? patterns : undefined;
+    },
   }),
   apis: declare<ApiSettings[]>({
     description:

@@ -252,6 +252,26 @@ export const BAD_SETTINGS: BadSetting[] = [
     { secrets: { grafanaTlsKey: UNSET } },
   ],
   [
+    "a redaction pattern that is not RE2",
+    { redact: JSON.stringify([{ name: "mrn", regex: "(?<=MRN )[0-9]{7}" }]) },
+    '`redact` pattern `mrn` has regex "(?<=MRN )[0-9]{7}", but it must be RE2 syntax, the dialect Alloy reads: invalid perl operator: (?<=',
+  ],
+  [
+    "a redaction pattern with a name that is not a marker",
+    { redact: JSON.stringify([{ name: "Hospital Number", regex: "H[0-9]{6}" }]) },
+    '`redact` has a pattern named "Hospital Number", but a name must be 1-32 lowercase letters, digits and hyphens, starting with a letter',
+  ],
+  [
+    "a redaction pattern that matches empty text",
+    { redact: JSON.stringify([{ name: "mrn", regex: "[0-9]*" }]) },
+    '`redact` pattern `mrn` has regex "[0-9]*", but it must not match empty text, or the marker would be put between characters all through the line',
+  ],
+  [
+    "redaction patterns that are not a list of {name, regex}",
+    { redact: JSON.stringify({ mrn: "[0-9]{7}" }) },
+    '`redact` is {"mrn":"[0-9]{7}"}, but it must be a list of {name, regex} objects',
+  ],
+  [
     "a mistyped setting name",
     { retentionPeriode: "48h" },
     "`retentionPeriode` is not a setting of this program; did you mean `retentionPeriod`?",
