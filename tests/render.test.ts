@@ -12,6 +12,8 @@ const PROJECT = path.join(__dirname, "..");
 const RENDERED_FILES = [
   "alloy/config.alloy",
   "containers.json",
+  "grafana/provisioning/alerting/notifications.yml",
+  "grafana/provisioning/alerting/rules.yml",
   "grafana/provisioning/dashboards/dashboards.yml",
   "grafana/provisioning/dashboards/trust-apis.json",
   "grafana/provisioning/datasources/loki.yml",
