@@ -87,6 +87,7 @@ describe("the alert rules file", () => {
     ["a missing condition", (doc: any) => (doc.groups[0].rules[0].condition = "D")], // eslint-disable-line @typescript-eslint/no-explicit-any
     ["a uid of 41 characters", (doc: any) => (doc.groups[0].rules[0].uid = "x".repeat(41))], // eslint-disable-line @typescript-eslint/no-explicit-any
     ["two rules with one uid", (doc: any) => (doc.groups[1].rules[0].uid = doc.groups[0].rules[0].uid)], // eslint-disable-line @typescript-eslint/no-explicit-any
+    ["two rules with one title in one folder", (doc: any) => (doc.groups[1].rules[0].title = doc.groups[0].rules[0].title)], // eslint-disable-line @typescript-eslint/no-explicit-any
     ["a datasource other than loki", (doc: any) => (doc.groups[0].rules[0].data[0].datasourceUid = "prometheus")], // eslint-disable-line @typescript-eslint/no-explicit-any
     ["a noDataState Grafana does not know", (doc: any) => (doc.groups[0].rules[0].noDataState = "Normal")], // eslint-disable-line @typescript-eslint/no-explicit-any
     ["an execErrState Grafana does not know", (doc: any) => (doc.groups[0].rules[0].execErrState = "KeepLastState")], // eslint-disable-line @typescript-eslint/no-explicit-any

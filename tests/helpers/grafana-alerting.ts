@@ -56,6 +56,8 @@ export function ruleFileProblems(doc: Doc): string[] {
   if (doc?.apiVersion !== 1) problems.push("apiVersion must be 1");
   if (!Array.isArray(doc?.groups) || doc.groups.length === 0) return [...problems, "groups must be a non-empty list"];
   const uids = new Set<string>();
+  // Grafana refuses two rules of one title in one folder (models.ErrAlertRuleUniqueConstraintViolation).
+  const titles = new Set<string>();
   for (const group of doc.groups) {
     const where = `group ${JSON.stringify(group?.name)}`;
     if (typeof group.name !== "string" || group.name.trim() === "") problems.push(`${where}: name is required`);
@@ -65,7 +67,12 @@ export function ruleFileProblems(doc: Doc): string[] {
       problems.push(`${where}: rules must be a non-empty list`);
       continue;
     }
-    for (const rule of group.rules) problems.push(...ruleProblems(rule, uids).map((p) => `${where}, rule ${JSON.stringify(rule?.uid)}: ${p}`));
+    for (const rule of group.rules) {
+      problems.push(...ruleProblems(rule, uids).map((p) => `${where}, rule ${JSON.stringify(rule?.uid)}: ${p}`));
+      const title = `${group.folder}/${rule.title}`;
+      if (titles.has(title)) problems.push(`${where}: a second rule titled ${JSON.stringify(rule.title)} in folder ${JSON.stringify(group.folder)}`);
+      titles.add(title);
+    }
   }
   return problems;
 }
