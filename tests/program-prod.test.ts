@@ -125,6 +125,8 @@ describe("the prod stack under mocks", () => {
       "/etc/grafana/provisioning/datasources/loki.yml",
       "/etc/grafana/provisioning/dashboards/dashboards.yml",
       "/etc/grafana/provisioning/dashboards/trust-apis.json",
+      "/etc/grafana/provisioning/alerting/rules.yml",
+      "/etc/grafana/provisioning/alerting/notifications.yml",
       "/etc/grafana/secrets/admin-password",
     ]);
     const alloyConfig = list(container("alloy").inputs.uploads)[0].content as string;
