@@ -148,6 +148,8 @@ describe("the prod stack under mocks", () => {
       "/etc/grafana/provisioning/datasources/loki.yml",
       "/etc/grafana/provisioning/dashboards/dashboards.yml",
       "/etc/grafana/provisioning/dashboards/trust-apis.json",
+      "/etc/grafana/provisioning/alerting/rules.yml",
+      "/etc/grafana/provisioning/alerting/notifications.yml",
       "/etc/grafana/tls/cert.pem",
       "/etc/grafana/secrets/admin-password",
       "/etc/grafana/tls/key.pem",

@@ -12,6 +12,8 @@ const PROJECT = path.join(__dirname, "..");
 const RENDERED_FILES = [
   "alloy/config.alloy",
   "containers.json",
+  "grafana/provisioning/alerting/notifications.yml",
+  "grafana/provisioning/alerting/rules.yml",
   "grafana/provisioning/dashboards/dashboards.yml",
   "grafana/provisioning/dashboards/trust-apis.json",
   "grafana/provisioning/datasources/loki.yml",
@@ -153,6 +155,20 @@ describe("the render command", () => {
     const result = run(["--stack", "prod", "--out", tempDir()]);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("warning: `grafanaAdminPassword` is not set");
+  });
+
+  it("renders the contact point of an encrypted webhook URL it cannot read, showing it as [secret]", () => {
+    const project = tempDir();
+    const stack = fs.readFileSync(path.join(PROJECT, "Pulumi.prod.yaml"), "utf8");
+    fs.writeFileSync(path.join(project, "Pulumi.site.yaml"), `${stack}  flip-logging:alertWebhookUrl:\n    secure: v1:bm90LXJlYWRhYmxl\n`);
+    const out = path.join(project, "out");
+    expect(run(["--stack", "site", "--out", out], project).code).toBe(0);
+    const notifications = YAML.parse(fs.readFileSync(path.join(out, "grafana/provisioning/alerting/notifications.yml"), "utf8"));
+    expect(notifications.contactPoints[0].receivers).toEqual([
+      { uid: "flip-webhook", type: "webhook", settings: { httpMethod: "POST", url: "$__file{/etc/grafana/secrets/webhook-url}" }, disableResolveMessage: false },
+    ]);
+    const grafana = JSON.parse(fs.readFileSync(path.join(out, "containers.json"), "utf8")).find((c: { service: string }) => c.service === "grafana");
+    expect(grafana.secretFiles).toContainEqual({ path: "/etc/grafana/secrets/webhook-url", content: "[secret]" });
   });
 
   it("fails with the validation message on a bad setting and writes nothing", () => {

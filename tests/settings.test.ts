@@ -69,6 +69,19 @@ describe("defaults", () => {
       dockerHost: undefined,
       restartPolicy: "unless-stopped",
       demo: false,
+      alertSilentAfter: "10m",
+      alertErrorPercent: 5,
+      alertMinRequests: 20,
+      alertSlowMs: 2000,
+      alertSlowFor: "10m",
+      alertEmailTo: [],
+      alertEmailFrom: undefined,
+      alertSmtpHost: undefined,
+      alertSmtpPort: 587,
+      alertSmtpUser: undefined,
+      alertSmtpPassword: undefined,
+      alertTeamsWebhookUrl: undefined,
+      alertWebhookUrl: undefined,
     });
   });
 
@@ -354,6 +367,73 @@ describe("production rules", () => {
 
   it("a render, which cannot read secrets, accepts production without the password", () => {
     expect(() => parse({ environment: text("production"), apis: PRODUCTION.apis }, "prod", { secretsReadable: false })).not.toThrow();
+  });
+});
+
+describe("alert settings", () => {
+  const HOOK = "https://alerts.trust.nhs.uk/flip?token=t0ken-9";
+
+  it("keeps alert durations in minutes, as Grafana's `for` and a LogQL range take them", () => {
+    expect(parse({ alertSilentAfter: text("1h"), alertSlowFor: text("15m") })).toMatchObject({ alertSilentAfter: "60m", alertSlowFor: "15m" });
+  });
+
+  it("reads alert recipients separated by commas or semicolons, or as a YAML list", () => {
+    const email = { alertEmailFrom: text("flip@trust.nhs.uk"), alertSmtpHost: text("10.0.0.25") };
+    expect(parse({ ...email, alertEmailTo: text("a@trust.nhs.uk; b@trust.nhs.uk,c@trust.nhs.uk") }).alertEmailTo).toEqual([
+      "a@trust.nhs.uk",
+      "b@trust.nhs.uk",
+      "c@trust.nhs.uk",
+    ]);
+    expect(parse({ ...email, alertEmailTo: text('["a@trust.nhs.uk","b@trust.nhs.uk"]') }).alertEmailTo).toEqual(["a@trust.nhs.uk", "b@trust.nhs.uk"]);
+  });
+
+  it.each([["alertTeamsWebhookUrl"], ["alertWebhookUrl"]])("%s is kept as a secret value", (key) => {
+    expect(parse({ [key]: secret(HOOK) })[key as "alertWebhookUrl"]).toEqual({ kind: "secret-text", text: HOOK });
+  });
+
+  it.each([["alertTeamsWebhookUrl"], ["alertWebhookUrl"]])("production refuses %s over plain http, without echoing it", (key) => {
+    const problems = problemsOf({ ...PRODUCTION, [key]: secret("http://alerts.trust.nhs.uk/flip?token=t0ken-9") });
+    expect(problems).toEqual([
+      `\`${key}\` is [secret], but production requires an \`https://\` URL, so alerts and the URL's token do not cross the network in clear text`,
+    ]);
+    expect(problems.join("\n")).not.toContain("t0ken-9");
+  });
+
+  it("development accepts a webhook over plain http, for a receiver on the developer's machine", () => {
+    expect(problemsOf({ alertWebhookUrl: secret("http://127.0.0.1:9000/hook") }, "dev")).toEqual([]);
+  });
+
+  it.each([
+    ["not a URL", "alerts.trust.nhs.uk/flip", "it must be an `http://` or `https://` URL such as `https://trust.webhook.office.com/webhookb2/...`"],
+    ["another scheme", "ftp://alerts.trust.nhs.uk/flip", "it must be an `http://` or `https://` URL such as `https://trust.webhook.office.com/webhookb2/...`"],
+    ["a `$`, which Grafana would expand", "https://alerts.trust.nhs.uk/flip?sig=a$b", "it holds a `$`, which Grafana's provisioning would expand as a variable; URL-encode it as `%24`"],
+  ])("a webhook URL that is %s is refused without echoing it", (_, url, reason) => {
+    expect(problemsOf({ ...PRODUCTION, alertWebhookUrl: secret(url) })).toEqual([`\`alertWebhookUrl\` is [secret], but ${reason}`]);
+  });
+
+  it("a render, which cannot read secrets, leaves a sealed webhook URL for pulumi up to check", () => {
+    const settings = parse({ ...PRODUCTION, alertWebhookUrl: { secret: true } }, "prod", { secretsReadable: false });
+    expect(settings.alertWebhookUrl).toEqual({ kind: "secret-text", text: null });
+  });
+
+  it("an SMTP password without a user is refused", () => {
+    const email = { alertEmailTo: text("ops@trust.nhs.uk"), alertEmailFrom: text("flip@trust.nhs.uk"), alertSmtpHost: text("smtp.trust.nhs.uk") };
+    expect(problemsOf({ ...PRODUCTION, ...email, alertSmtpPassword: secret("pw-123456") })).toEqual([
+      "`alertSmtpUser` is not set, but `alertSmtpPassword` is; Grafana logs in to the SMTP server only with both",
+    ]);
+  });
+
+  it("names every setting an e-mail contact point still needs", () => {
+    expect(problemsOf({ ...PRODUCTION, alertSmtpHost: text("smtp.trust.nhs.uk") })).toEqual([
+      "`alertEmailTo` is not set, but `alertSmtpHost` is: e-mail alerts need `alertEmailTo`, `alertEmailFrom` and `alertSmtpHost`",
+      "`alertEmailFrom` is not set, but `alertSmtpHost` is: e-mail alerts need `alertEmailTo`, `alertEmailFrom` and `alertSmtpHost`",
+    ]);
+  });
+
+  it("an empty SMTP password is refused", () => {
+    expect(problemsOf({ ...PRODUCTION, alertSmtpPassword: secret("") })).toEqual([
+      "`alertSmtpPassword` is empty; set it with `pulumi config set --secret alertSmtpPassword <value>`",
+    ]);
   });
 });
 

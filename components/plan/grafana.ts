@@ -1,7 +1,8 @@
 /**
- * Grafana: the operators' window on the logs, provisioned with the Loki datasource and the
- * Trust APIs dashboard. Its provisioning files and its container, as data.
+ * Grafana: the operators' window on the logs, provisioned with the Loki datasource, the
+ * Trust APIs dashboard and the site's alerts. Its provisioning files and its container, as data.
  */
+import { ALERTING_FILES, alertSecretFiles, renderAlertRules, renderNotifications, smtpEnvironment } from "./alerting";
 import { renderTrustApisDashboard } from "./dashboard";
 import { DEFAULT_APIS, Settings } from "./settings";
 import {
@@ -35,8 +36,8 @@ const PROVISIONING = "grafana/provisioning";
 const PROVISIONING_PATH = "/etc/grafana/provisioning";
 
 /**
- * The API names of the dashboard's dropdown: the stack's APIs or, for a stack that runs none
- * itself (its APIs started by Docker Compose, say), the three FLIP APIs.
+ * The API names of the dashboard's dropdown and of the alerts: the stack's APIs or, for a stack
+ * that runs none itself (its APIs started by Docker Compose, say), the three FLIP APIs.
  */
 export function dashboardApiNames(settings: Settings): string[] {
   return (settings.apis.length > 0 ? settings.apis : DEFAULT_APIS).map((api) => api.name);
@@ -53,6 +54,8 @@ export function renderGrafanaProvisioning(settings: Settings): UploadSpec[] {
     file("datasources/loki.yml", renderTemplate(`${PROVISIONING}/datasources/loki.yml`, { lokiUrl: lokiInternalUrl(settings) })),
     file("dashboards/dashboards.yml", renderTemplate(`${PROVISIONING}/dashboards/dashboards.yml`, {})),
     file("dashboards/trust-apis.json", renderTrustApisDashboard(dashboardApiNames(settings))),
+    file(ALERTING_FILES.rules, renderAlertRules(settings, dashboardApiNames(settings))),
+    file(ALERTING_FILES.notifications, renderNotifications(settings)),
   ];
 }
 
@@ -115,6 +118,7 @@ export function grafanaContainer(settings: Settings, data: DataVolume): Containe
       ...(servesHttps(settings.grafanaTls)
         ? { GF_SERVER_PROTOCOL: "https", GF_SERVER_CERT_FILE: GRAFANA_TLS_PATHS.certificate, GF_SERVER_CERT_KEY: GRAFANA_TLS_PATHS.key }
         : {}),
+      ...smtpEnvironment(settings),
     },
     ports: [{ internal: GRAFANA_HTTP_PORT, external: settings.grafanaPort, ip: settings.grafanaBindAddress }],
     mounts: [dataMount(data)],
@@ -142,6 +146,7 @@ export function grafanaContainer(settings: Settings, data: DataVolume): Containe
     secretFiles: [
       { path: GRAFANA_ADMIN_PASSWORD_PATH, secret: { kind: "secret-ref", ref: "grafanaAdminPassword" } },
       ...tlsFiles(settings).secretFiles,
+      ...alertSecretFiles(settings),
     ],
     ...lockedDown(),
     stopGracePeriodSeconds: 30,

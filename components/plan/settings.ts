@@ -8,6 +8,22 @@
 import * as net from "net";
 import { closest, distance } from "fastest-levenshtein";
 import { ADMIN_PASSWORD_KEY, PasswordSetting, readAdminPassword, unsetAdminPassword } from "./admin-password";
+import {
+  alertSettingsProblems,
+  ERROR_PERCENT_RANGE,
+  MIN_REQUESTS_RANGE,
+  minutesRule,
+  readEmailAddress,
+  readEmailAddresses,
+  readHost,
+  readSecretText,
+  readSmtpUser,
+  readWebhookUrl,
+  SILENT_AFTER_RANGE,
+  SLOW_FOR_RANGE,
+  SLOW_MS_RANGE,
+  wholeNumberRule,
+} from "./alert-settings";
 import { CONFIG_NAMESPACE, ConfigEntry, isPlainObject, RawConfig, SEALED } from "./config-source";
 import { RedactPattern, redactPatternsProblems } from "./redaction";
 import { SECRET_PLACEHOLDER, SecretValue, secretText } from "./secrets";
@@ -681,6 +697,112 @@ export const SETTINGS = {
       return demo;
     },
   }),
+  alertSilentAfter: declare<string>({
+    description: "Alert `API silent` when an API in `apis` has written no request line for this long",
+    type: "duration",
+    defaults: always("10m"),
+    allowed: "whole minutes or hours (`10m`, `1h`), 5m-6h",
+    secrecy: "plain",
+    read: minutesRule(SILENT_AFTER_RANGE),
+  }),
+  alertErrorPercent: declare<number>({
+    description:
+      "Alert `API failing requests` when more than this percentage of an API's requests in 5 minutes end in `request.failed`, an ERROR or CRITICAL line, or a 5xx response",
+    type: "integer",
+    defaults: always(5),
+    allowed: "1-99",
+    secrecy: "plain",
+    read: wholeNumberRule(ERROR_PERCENT_RANGE, "percent"),
+  }),
+  alertMinRequests: declare<number>({
+    description: "The failing and slow alerts judge an API only when it finished at least this many requests in 5 minutes, so a quiet night pages no one",
+    type: "integer",
+    defaults: always(20),
+    allowed: "1-100000",
+    secrecy: "plain",
+    read: wholeNumberRule(MIN_REQUESTS_RANGE, "requests"),
+  }),
+  alertSlowMs: declare<number>({
+    description: "Alert `API slow` when an API's 95th percentile request time over 5 minutes is above this many milliseconds for `alertSlowFor`",
+    type: "integer",
+    defaults: always(2000),
+    allowed: "1-600000",
+    secrecy: "plain",
+    read: wholeNumberRule(SLOW_MS_RANGE, "milliseconds"),
+  }),
+  alertSlowFor: declare<string>({
+    description: "How long an API must stay slow before `API slow` fires",
+    type: "duration",
+    defaults: always("10m"),
+    allowed: "whole minutes or hours (`10m`, `1h`), 1m-1h",
+    secrecy: "plain",
+    read: minutesRule(SLOW_FOR_RANGE),
+  }),
+  alertEmailTo: declare<string[]>({
+    description: "E-mail addresses alerts are sent to (with `alertEmailFrom` and `alertSmtpHost`)",
+    type: "string",
+    defaults: always([]),
+    defaultText: { development: "unset (no e-mail)", production: "unset (no e-mail)" },
+    allowed: "e-mail addresses separated by commas, or a YAML list",
+    secrecy: "plain",
+    read: readEmailAddresses,
+  }),
+  alertEmailFrom: declare<string | undefined>({
+    description: "Sender address of alert e-mails",
+    type: "string",
+    defaults: always(undefined),
+    allowed: "one e-mail address",
+    secrecy: "plain",
+    read: readEmailAddress,
+  }),
+  alertSmtpHost: declare<string | undefined>({
+    description: "SMTP server Grafana sends alert e-mails through",
+    type: "string",
+    defaults: always(undefined),
+    allowed: "a host name or IP address",
+    secrecy: "plain",
+    read: readHost,
+  }),
+  alertSmtpPort: declare<number>({
+    description: "Port of the SMTP server (587 for STARTTLS, 465 for TLS)",
+    type: "integer",
+    defaults: always(587),
+    allowed: "1-65535",
+    secrecy: "plain",
+    read: readPort,
+  }),
+  alertSmtpUser: declare<string | undefined>({
+    description: "User Grafana logs in to the SMTP server as; unset for a relay that takes mail without logging in",
+    type: "string",
+    defaults: always(undefined),
+    allowed: "1-128 characters without spaces or `$`; needs `alertSmtpPassword`",
+    secrecy: "plain",
+    read: readSmtpUser,
+  }),
+  alertSmtpPassword: declare<SecretValue | undefined>({
+    description: "Password of `alertSmtpUser`",
+    type: "secret string",
+    defaults: always(undefined),
+    allowed: "set with `--secret`",
+    secrecy: "secret",
+    read: readSecretText,
+  }),
+  alertTeamsWebhookUrl: declare<SecretValue | undefined>({
+    description: "Microsoft Teams incoming webhook (or Workflows) URL alerts are posted to",
+    type: "secret string",
+    defaults: always(undefined),
+    allowed: "set with `--secret`; an `http(s)://` URL, `https://` in production",
+    secrecy: "secret",
+    read: readWebhookUrl,
+  }),
+  alertWebhookUrl: declare<SecretValue | undefined>({
+    description: "URL Grafana posts alerts to as JSON (Grafana's webhook contact point)",
+    type: "secret string",
+    defaults: always(undefined),
+    allowed: "set with `--secret`; an `http(s)://` URL, `https://` in production",
+    secrecy: "secret",
+    read: readWebhookUrl,
+  }),
 };
 
 type SettingKey = keyof typeof SETTINGS;
@@ -759,7 +881,11 @@ export function parseSettings(raw: RawConfig, stackName: string, options: ParseO
   }
   const settings = { ...values, stackName } as Settings;
   if (problems.length === 0) {
-    problems.push(...publishedPortClashes(settings), ...grafanaTlsProblems(settings, options.now ?? new Date(), base.secretsReadable));
+    problems.push(
+      ...publishedPortClashes(settings),
+      ...grafanaTlsProblems(settings, options.now ?? new Date(), base.secretsReadable),
+      ...alertSettingsProblems(settings),
+    );
   }
   if (problems.length > 0) {
     throw new SettingsError(stackName, problems);
@@ -961,6 +1087,20 @@ export function projectConfigDeclarations(): Record<string, ProjectConfigDeclara
   return declared;
 }
 
+/** Text as YAML comment lines of at most 100 characters, broken between words. */
+function wrapComment(text: string): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && `${lines[last]} ${word}`.length <= 100) {
+      lines[last] = `${lines[last]} ${word}`;
+    } else {
+      lines.push(`# ${word}`);
+    }
+  }
+  return lines;
+}
+
 /** The `config:` block of `Pulumi.yaml`, with the comment that says why it holds only some settings. */
 export function projectConfigDocument(): string {
   const declared = projectConfigDeclarations();
@@ -968,7 +1108,7 @@ export function projectConfigDocument(): string {
   const lines = [
     "# Settings the CLI can check before the program runs: only those whose default is one plain value",
     "# in every environment. The CLI requires every declared key without a default in every stack, so",
-    `# the others (${undeclared.join(", ")})`,
+    ...wrapComment(`the others (${undeclared.join(", ")})`),
     "# are left undeclared; the README lists them all and the program validates every one.",
     "# Generated from components/plan/settings.ts by `npm run sync-docs`.",
     "config:",

@@ -272,6 +272,81 @@ export const BAD_SETTINGS: BadSetting[] = [
     '`redact` is {"mrn":"[0-9]{7}"}, but it must be a list of {name, regex} objects',
   ],
   [
+    "an API silence shorter than 5 minutes",
+    { alertSilentAfter: "2m" },
+    '`alertSilentAfter` is "2m", but it must be a duration in whole minutes or hours (such as `10m` or `1h`) from 5m to 6h',
+  ],
+  [
+    "an API silence in seconds",
+    { alertSilentAfter: "600s" },
+    '`alertSilentAfter` is "600s", but it must be a duration in whole minutes or hours (such as `10m` or `1h`) from 5m to 6h',
+  ],
+  [
+    "a slow period longer than an hour",
+    { alertSlowFor: "2h" },
+    '`alertSlowFor` is "2h", but it must be a duration in whole minutes or hours (such as `10m` or `1h`) from 1m to 1h',
+  ],
+  [
+    "an error percentage of 0",
+    { alertErrorPercent: "0" },
+    '`alertErrorPercent` is "0", but it must be a whole number of percent from 1 to 99',
+  ],
+  [
+    "an error percentage with a percent sign",
+    { alertErrorPercent: "5%" },
+    '`alertErrorPercent` is "5%", but it must be a whole number of percent from 1 to 99',
+  ],
+  [
+    "a minimum of requests that is not a number",
+    { alertMinRequests: "twenty" },
+    '`alertMinRequests` is "twenty", but it must be a whole number of requests from 1 to 100000',
+  ],
+  [
+    "a slow threshold given in seconds",
+    { alertSlowMs: "2s" },
+    '`alertSlowMs` is "2s", but it must be a whole number of milliseconds from 1 to 600000',
+  ],
+  [
+    "an alert recipient that is not an e-mail address",
+    { alertEmailTo: "ops@trust.nhs.uk, on call", alertEmailFrom: "flip@trust.nhs.uk", alertSmtpHost: "smtp.trust.nhs.uk" },
+    '`alertEmailTo` has "on call", but it must be e-mail addresses separated by commas, such as `ops@trust.nhs.uk, oncall@trust.nhs.uk`',
+  ],
+  [
+    "an alert sender that is not an e-mail address",
+    { alertEmailTo: "ops@trust.nhs.uk", alertEmailFrom: "flip", alertSmtpHost: "smtp.trust.nhs.uk" },
+    '`alertEmailFrom` is "flip", but it must be one e-mail address such as `flip-alerts@trust.nhs.uk`',
+  ],
+  [
+    "an SMTP host that is not a host name",
+    { alertEmailTo: "ops@trust.nhs.uk", alertEmailFrom: "flip@trust.nhs.uk", alertSmtpHost: "smtp://smtp.trust.nhs.uk" },
+    '`alertSmtpHost` is "smtp://smtp.trust.nhs.uk", but it must be a host name or IP address such as `smtp.trust.nhs.uk`',
+  ],
+  [
+    "an SMTP port out of range",
+    { alertSmtpPort: "0" },
+    '`alertSmtpPort` is "0", but it must be an integer port from 1 to 65535',
+  ],
+  [
+    "e-mail alerts without an SMTP host",
+    { alertEmailTo: "ops@trust.nhs.uk", alertEmailFrom: "flip@trust.nhs.uk" },
+    "`alertSmtpHost` is not set, but `alertEmailTo` and `alertEmailFrom` are: e-mail alerts need `alertEmailTo`, `alertEmailFrom` and `alertSmtpHost`",
+  ],
+  [
+    "an SMTP user without a password",
+    { alertEmailTo: "ops@trust.nhs.uk", alertEmailFrom: "flip@trust.nhs.uk", alertSmtpHost: "smtp.trust.nhs.uk", alertSmtpUser: "flip" },
+    "`alertSmtpPassword` is not set, but `alertSmtpUser` is; set it with `pulumi config set --secret alertSmtpPassword <password>`, or remove `alertSmtpUser` for a relay that takes mail without logging in",
+  ],
+  [
+    "a Teams webhook URL typed in plain text",
+    { alertTeamsWebhookUrl: "https://nhs.webhook.office.com/webhookb2/abc" },
+    "`alertTeamsWebhookUrl` is set in plain text, but it must be a secret; set it with `pulumi config set --secret alertTeamsWebhookUrl <value>`",
+  ],
+  [
+    "a log level that hides the request lines the alerts read",
+    { logLevel: "WARNING" },
+    "`logLevel` is `WARNING`, but the APIs then write no `request.started` or `request.completed` lines (INFO), which the dashboard's request panels and the alerts on silent, failing and slow APIs read; use `INFO` or `DEBUG`",
+  ],
+  [
     "a mistyped setting name",
     { retentionPeriode: "48h" },
     "`retentionPeriode` is not a setting of this program; did you mean `retentionPeriod`?",
