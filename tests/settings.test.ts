@@ -6,14 +6,8 @@ import {
   SEALED,
   StackFileError,
 } from "../components/plan/config-source";
-import {
-  closestKey,
-  DEFAULT_APIS,
-  DEFAULT_IMAGES,
-  parseSettings,
-  publishedPorts,
-  SettingsError,
-} from "../components/plan/settings";
+import { DEFAULT_APIS, DEFAULT_IMAGES } from "../components/plan/api-settings";
+import { closestKey, parseSettings, publishedPorts, SettingsError } from "../components/plan/settings";
 import { renderAlloyConfig } from "../components/plan/alloy";
 import { TLS } from "./helpers/tls";
 import { BAD_SETTINGS, BadSetting, PRODUCTION_BASE, PRODUCTION_SECRETS, rowConfig } from "./helpers/bad-settings";

@@ -7,7 +7,8 @@
 import * as net from "net";
 import type { ConfigEntry } from "./config-source";
 import { SecretValue, secretText } from "./secrets";
-import type { ReadContext, Settings } from "./settings";
+import type { ReadContext } from "./declaration";
+import type { Settings } from "./settings";
 
 /** Smallest and largest `alertSilentAfter`, in minutes. */
 export const SILENT_AFTER_RANGE = { min: 5, max: 360 };

@@ -4,7 +4,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ApiSettings, Settings } from "./settings";
+import { ApiSettings } from "./api-settings";
+import { Settings } from "./settings";
 import { apiNetworkName, ContainerSpec, containerName, lockedDown, stackLabels, UploadSpec } from "./spec";
 
 /** The log_config library, uploaded into the demo generators. */

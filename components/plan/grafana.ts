@@ -4,7 +4,8 @@
  */
 import { ALERTING_FILES, alertSecretFiles, renderAlertRules, renderNotifications, smtpEnvironment } from "./alerting";
 import { renderTrustApisDashboard } from "./dashboard";
-import { DEFAULT_APIS, Settings } from "./settings";
+import { DEFAULT_APIS } from "./api-settings";
+import { Settings } from "./settings";
 import {
   ContainerSpec,
   containerName,

@@ -5,7 +5,6 @@
  * downstream trusts what `parseSettings` returns, so every rule a site can break is checked here,
  * before any resource is declared.
  */
-import * as net from "net";
 import { closest, distance } from "fastest-levenshtein";
 import { ADMIN_PASSWORD_KEY, PasswordSetting, readAdminPassword, unsetAdminPassword } from "./admin-password";
 import {
@@ -24,22 +23,26 @@ import {
   SLOW_MS_RANGE,
   wholeNumberRule,
 } from "./alert-settings";
-import { CONFIG_NAMESPACE, ConfigEntry, isPlainObject, RawConfig, SEALED } from "./config-source";
-import { RedactPattern, redactPatternsProblems } from "./redaction";
-import { SECRET_PLACEHOLDER, SecretValue, secretText } from "./secrets";
+import { apiField, ApiSettings, DEFAULT_APIS, DEFAULT_IMAGES, ImageSettings, readApis, readImages } from "./api-settings";
+import { CONFIG_NAMESPACE, ConfigEntry, isPlainObject, RawConfig } from "./config-source";
 import {
-  certificateMatchesKey,
-  certificateProblem,
-  GRAFANA_TLS_MODES,
-  GrafanaTlsMode,
-  isLoopback,
-  keyProblem,
-  readableText,
-  servesHttps,
-} from "./tls";
-
-/** Which kind of site a stack is; it picks the defaults and the stricter production rules. */
-export type Environment = "development" | "production";
+  always,
+  asPort,
+  code,
+  Declaration,
+  declare,
+  Environment,
+  ipRule,
+  oneOf,
+  parseJson,
+  readBoolean,
+  ReadContext,
+  readPort,
+  textRule,
+} from "./declaration";
+import { RedactPattern, redactPatternsProblems } from "./redaction";
+import { SecretValue, secretText } from "./secrets";
+import { GRAFANA_TLS_MODES, GrafanaTlsMode, grafanaTlsProblems } from "./tls";
 /** Which containers Alloy collects: every container on the host, or only the labelled ones. */
 export type CollectMode = "all" | "labelled";
 /** Python log level names, as the Trust APIs understand them in `LOG_LEVEL`. */
@@ -47,169 +50,17 @@ export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
 /** Docker restart policies the stack may use. */
 export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
 
-/** One Trust API container the stack runs. */
-export interface ApiSettings {
-  /** API name, also the `api` and `service` label value (e.g. `trust-api`). */
-  name: string;
-  /** Image reference, with a tag or digest. */
-  image: string;
-  /** Port the API listens on inside its container; unset publishes nothing. */
-  port?: number;
-  /** Host port it is published on, on `apiBindAddress`; defaults to `port` (Compose's `8040:8000` is `hostPort: 8040, port: 8000`). */
-  hostPort?: number;
-  /** Extra environment variables; `LOG_LEVEL` is set from `logLevel` and cannot be given here. */
-  env: Record<string, string | SecretValue>;
-}
-
-/** Image references of the three logging services and the demo generators. */
-export interface ImageSettings {
-  /** Grafana Loki image. */
-  loki: string;
-  /** Grafana Alloy image. */
-  alloy: string;
-  /** Grafana image. */
-  grafana: string;
-  /** Stock Python image the demo traffic generators run in. */
-  demo: string;
-}
-
 /** Where the Docker engine is and how commands reach its host. */
 export type DockerHost =
   | { kind: "unix"; address: string }
   | { kind: "ssh"; address: string; user?: string; host: string; port: number };
-
-/** Default images, pinned; a stack may override each through `images`. */
-export const DEFAULT_IMAGES: ImageSettings = {
-  loki: "grafana/loki:3.4.0",
-  alloy: "grafana/alloy:v1.9.0",
-  grafana: "grafana/grafana:11.5.0",
-  demo: "python:3.11-slim",
-};
-
-/** The three FLIP APIs a development stack runs unless it lists others; production must name its own. */
-export const DEFAULT_APIS: ApiSettings[] = [
-  { name: "trust-api", image: "flip/trust-api:stable", port: 8000, env: {} },
-  { name: "data-access-api", image: "flip/data-access-api:stable", port: 8010, env: {} },
-  { name: "imaging-api", image: "flip/imaging-api:stable", port: 8020, env: {} },
-];
 
 /** The production default for `volumeRoot`. */
 export const PRODUCTION_VOLUME_ROOT = "/opt/flip/volumes";
 
 const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 const PRODUCTION_RESTART_POLICIES: readonly RestartPolicy[] = ["always", "unless-stopped"];
-const API_FIELDS = ["name", "image", "port", "hostPort", "env"];
-const RESERVED_SERVICE_NAMES = ["loki", "alloy", "grafana"];
-const IMAGE_KEYS = Object.keys(DEFAULT_IMAGES);
 const MIN_RETENTION_HOURS = 24;
-// Tags that name a moving target rather than a version.
-const FLOATING_TAGS = ["latest", "stable", "main", "master", "edge", "nightly", "dev"];
-
-/** What a declaration's reader knows about the stack, and where it records a broken rule. */
-export interface ReadContext {
-  /** The key being read, as the user writes it after `pulumi config set`. */
-  key: string;
-  /** `development` or `production`, read first. */
-  environment: Environment;
-  /** Whether the stack is production. */
-  production: boolean;
-  /** Pulumi stack name. */
-  stackName: string;
-  /** False where secrets cannot be read (`npm run render`). */
-  secretsReadable: boolean;
-  /** Settings read so far, in declaration order. */
-  earlier: Record<string, unknown>;
-  /** Records a broken rule. */
-  problem(message: string): void;
-}
-
-/** What a default may depend on: the environment, the stack name, and settings declared before it. */
-export type DefaultContext = Pick<ReadContext, "environment" | "stackName"> & {
-  /** Settings read so far, in declaration order. */
-  earlier?: Record<string, unknown>;
-};
-
-/** Everything about one setting, written once. */
-export interface Declaration<T> {
-  /** What it sets, for the README and `Pulumi.yaml`. */
-  description: string;
-  /** Its type in the README's words. */
-  type: string;
-  /** Its value when the stack does not set it. */
-  defaults(context: DefaultContext): T;
-  /** How the README shows a default that is not a plain value (a generated password, the stack name). */
-  defaultText?: Partial<Record<Environment, string>>;
-  /** Settings its default depends on, declared before it; such a default cannot go in `Pulumi.yaml`. */
-  defaultFollows?: string[];
-  /** What is allowed, for the README. */
-  allowed: string;
-  /** `plain`: refused as a secret; `secret`: refused in plain text; `either`: both; `nested`: may hold secrets in parts (`apis[].env`). */
-  secrecy: "plain" | "secret" | "either" | "nested";
-  /** Reads a value the stack sets; returns undefined after recording a problem. */
-  read(entry: ConfigEntry, context: ReadContext): T | undefined;
-  /** Overrides `defaults` when leaving the setting unset can itself break a rule. */
-  unset?(context: ReadContext): T;
-}
-
-function declare<T>(declaration: Declaration<T>): Declaration<T> {
-  return declaration;
-}
-
-/** The same default in every environment. */
-function always<T>(value: T): (context: DefaultContext) => T {
-  return () => value;
-}
-
-function code(value: string): string {
-  return `\`${value}\``;
-}
-
-/** A reader of text that must pass `rule`, which returns what is allowed when it does not. */
-function textRule(rule: (value: string) => string | undefined): Declaration<string>["read"] {
-  return (entry, context) => {
-    const value = entry.value as string;
-    const allowed = rule(value);
-    if (allowed !== undefined) {
-      context.problem(`${code(context.key)} is ${JSON.stringify(value)}, but it must be ${allowed}`);
-      return undefined;
-    }
-    return value;
-  };
-}
-
-function oneOf<T extends string>(allowed: readonly T[]): Declaration<T>["read"] {
-  return (entry, context) =>
-    textRule((value) => ((allowed as readonly string[]).includes(value) ? undefined : `one of ${allowed.map(code).join(", ")}`))(
-      entry,
-      context,
-    ) as T | undefined;
-}
-
-function ipRule(value: string): string | undefined {
-  return net.isIP(value) ? undefined : "an IPv4 or IPv6 address such as `127.0.0.1` or `0.0.0.0`";
-}
-
-const PORT_RULE = "an integer port from 1 to 65535";
-
-/** A port from text or a number, or undefined when it is not one. */
-function asPort(value: unknown): number | undefined {
-  const text = typeof value === "number" ? String(value) : value;
-  if (typeof text === "string" && /^[0-9]{1,5}$/.test(text)) {
-    const port = Number(text);
-    if (port >= 1 && port <= 65535) {
-      return port;
-    }
-  }
-  return undefined;
-}
-
-const readPort: Declaration<number>["read"] = (entry, context) => {
-  const port = asPort(entry.value);
-  if (port === undefined) {
-    context.problem(`${code(context.key)} is ${JSON.stringify(entry.value)}, but it must be ${PORT_RULE}`);
-  }
-  return port;
-};
 
 const DURATION_UNIT_HOURS: Record<string, number> = { h: 1, d: 24, w: 168 };
 
@@ -226,199 +77,6 @@ const readRetention: Declaration<string>["read"] = (entry, context) => {
   }
   return `${hours}h`;
 };
-
-// Docker's reference grammar: [domain[:port]/]path[:tag][@digest], path components in lowercase.
-const IMAGE_REFERENCE =
-  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@sha256:[a-f0-9]{64})?$/;
-
-/** Checks an image reference; returns what is allowed when it is not acceptable. */
-export function imageProblem(image: string, production: boolean): string | undefined {
-  const match = IMAGE_REFERENCE.exec(image);
-  if (!match) {
-    return "a Docker image reference such as `grafana/loki:3.4.0`";
-  }
-  const [, tag, digest] = match;
-  if (tag === undefined && digest === undefined) {
-    return "pinned with a tag or digest, such as `grafana/loki:3.4.0`, so every run deploys the same image";
-  }
-  if (production && digest === undefined && FLOATING_TAGS.includes(tag.toLowerCase())) {
-    return `pinned to a version or an \`@sha256:\` digest in production, not the moving tag \`${tag}\``;
-  }
-  return undefined;
-}
-
-/** Records a problem unless `image` is an acceptable image reference; says whether it was. */
-function checkImage(key: string, image: unknown, context: ReadContext): image is string {
-  if (image === SEALED) {
-    context.problem(`${key} is set as a secret, but an image reference is not secret; set it in plain text`);
-    return false;
-  }
-  const problem = typeof image === "string" ? imageProblem(image, context.production) : "a Docker image reference string";
-  if (problem) {
-    context.problem(`${key} is ${JSON.stringify(image)}, but it must be ${problem}`);
-  }
-  return problem === undefined;
-}
-
-/** How a message shows a value the user gave: as JSON, or `[secret]` when it is or holds a secret. */
-function echo(value: unknown, secret: boolean): string {
-  return secret ? SECRET_PLACEHOLDER : JSON.stringify(value);
-}
-
-function parseJson(entry: ConfigEntry, context: ReadContext, shape: string): unknown {
-  try {
-    return JSON.parse(entry.value as string);
-  } catch {
-    context.problem(`${code(context.key)} is ${echo(entry.value, entry.secret)}, but it must be ${shape}`);
-    return undefined;
-  }
-}
-
-const readImages: Declaration<ImageSettings>["read"] = (entry, context) => {
-  const given = parseJson(entry, context, 'an object such as {"loki": "grafana/loki:3.4.0"}');
-  if (given === undefined) {
-    return undefined;
-  }
-  if (!isPlainObject(given)) {
-    context.problem(`\`images\` is ${JSON.stringify(given)}, but it must be an object with keys ${IMAGE_KEYS.map(code).join(", ")}`);
-    return undefined;
-  }
-  const images = { ...DEFAULT_IMAGES };
-  let valid = true;
-  for (const [name, image] of Object.entries(given)) {
-    if (!IMAGE_KEYS.includes(name)) {
-      context.problem(`\`images.${name}\` is not an image of this stack; allowed keys are ${IMAGE_KEYS.map(code).join(", ")}`);
-      valid = false;
-    } else if (checkImage(code(`images.${name}`), image, context)) {
-      images[name as keyof ImageSettings] = image;
-    } else {
-      valid = false;
-    }
-  }
-  return valid ? images : undefined;
-};
-
-/** How messages name an API: by its name where it has a usable one, with its place in the list as a hint. */
-export function apiLabel(index: number, name: unknown): string {
-  return typeof name === "string" && /^[a-z][a-z0-9-]*$/.test(name)
-    ? `API \`${name}\` (apis[${index}])`
-    : `the API at apis[${index}]`;
-}
-
-/** The key of one field of one API, as messages name it. */
-function apiField(index: number, name: unknown, field: string): string {
-  return `\`${field}\` of ${apiLabel(index, name)}`;
-}
-
-const API_SHAPE = "a list of {name, image, port?, hostPort?, env?} objects";
-
-const readApis: Declaration<ApiSettings[]>["read"] = (entry, outer) => {
-  let valid = true;
-  const context: ReadContext = {
-    ...outer,
-    problem(message) {
-      valid = false;
-      outer.problem(message);
-    },
-  };
-  const given = parseJson(entry, context, API_SHAPE);
-  if (given === undefined) {
-    return undefined;
-  }
-  if (!Array.isArray(given)) {
-    context.problem(`\`apis\` is ${echo(given, entry.secret)}, but it must be ${API_SHAPE}`);
-    return undefined;
-  }
-  const seen = new Map<string, number>();
-  const apis = given.map((item: unknown, index): ApiSettings | undefined => {
-    if (!isPlainObject(item)) {
-      context.problem(`apis[${index}] is ${echo(item, entry.secret)}, but it must be an object {name, image, port?, hostPort?, env?}`);
-      return undefined;
-    }
-    const { name, image, port, hostPort, env } = item;
-    for (const field of Object.keys(item)) {
-      if (!API_FIELDS.includes(field)) {
-        context.problem(`${apiField(index, name, field)} is not a field of an API; allowed fields are ${API_FIELDS.map(code).join(", ")}`);
-      }
-    }
-    if (typeof name !== "string" || !/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/.test(name)) {
-      context.problem(
-        `${apiField(index, name, "name")} is ${JSON.stringify(name === SEALED ? "[secret]" : name)}, but it must be 2-40 lowercase letters, digits and hyphens, starting with a letter`,
-      );
-    } else if (RESERVED_SERVICE_NAMES.includes(name)) {
-      context.problem(
-        `${apiField(index, name, "name")} is ${JSON.stringify(name)}, but ${RESERVED_SERVICE_NAMES.map(code).join(", ")} name the logging services themselves`,
-      );
-    } else if (seen.has(name)) {
-      context.problem(
-        `${apiField(index, name, "name")} is ${JSON.stringify(name)}, but apis[${seen.get(name)}] already has that name; API names must be unique`,
-      );
-    } else {
-      seen.set(name, index);
-    }
-    if (image === undefined) {
-      context.problem(`${apiField(index, name, "image")} is missing, but every API needs an image reference such as \`flip/trust-api:1.4.2\``);
-    } else {
-      checkImage(apiField(index, name, "image"), image, context);
-    }
-    const checkedPort = port === undefined ? undefined : checkApiPort(index, name, "port", port, context);
-    const checkedHostPort = hostPort === undefined ? undefined : checkApiPort(index, name, "hostPort", hostPort, context);
-    if (hostPort !== undefined && port === undefined) {
-      context.problem(`${apiField(index, name, "hostPort")} is ${JSON.stringify(hostPort)}, but it publishes \`port\`, which is not set`);
-    }
-    return {
-      name: String(name),
-      image: String(image),
-      ...(checkedPort === undefined ? {} : { port: checkedPort }),
-      ...(checkedHostPort === undefined ? {} : { hostPort: checkedHostPort }),
-      env: readApiEnv(index, name, env, entry.secret, context),
-    };
-  });
-  return valid ? (apis as ApiSettings[]) : undefined;
-};
-
-function checkApiPort(index: number, name: unknown, field: string, value: unknown, context: ReadContext): number | undefined {
-  const port = asPort(value);
-  if (port === undefined) {
-    context.problem(`${apiField(index, name, field)} is ${JSON.stringify(value === SEALED ? "[secret]" : value)}, but it must be ${PORT_RULE}`);
-  }
-  return port;
-}
-
-/**
- * An API's environment. When any part of `apis` is a secret the CLI hands the program the whole
- * list as one secret, without saying which part (see `rawConfigFromStackYaml`), so every env value
- * is then kept secret; names, images and ports are never secret.
- */
-function readApiEnv(
-  index: number,
-  name: unknown,
-  env: unknown,
-  holdsSecrets: boolean,
-  context: ReadContext,
-): Record<string, string | SecretValue> {
-  if (env === undefined) {
-    return {};
-  }
-  if (!isPlainObject(env)) {
-    context.problem(`${apiField(index, name, "env")} is ${echo(env, holdsSecrets)}, but it must be an object of NAME: value pairs`);
-    return {};
-  }
-  const checked: Record<string, string | SecretValue> = {};
-  for (const [variable, value] of Object.entries(env)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
-      context.problem(`${apiField(index, name, "env")} has the variable name ${JSON.stringify(variable)}, but names must match [A-Za-z_][A-Za-z0-9_]*`);
-    } else if (variable === "LOG_LEVEL") {
-      context.problem(`${apiField(index, name, "env.LOG_LEVEL")} is set, but \`LOG_LEVEL\` comes from the \`logLevel\` setting for every API; remove it here`);
-    } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-      const text = String(value);
-      checked[variable] = holdsSecrets ? secretText(text === SEALED ? null : text) : text;
-    } else {
-      context.problem(`${apiField(index, name, `env.${variable}`)} is ${echo(value, holdsSecrets)}, but it must be a string, number or boolean`);
-    }
-  }
-  return checked;
-}
 
 const readDockerHost: Declaration<DockerHost | undefined>["read"] = (entry, context) => {
   const value = entry.value as string;
@@ -439,14 +97,6 @@ const readDockerHost: Declaration<DockerHost | undefined>["read"] = (entry, cont
     `${code(context.key)} is ${JSON.stringify(value)}, but it must be \`unix:///path/to/docker.sock\` or \`ssh://[user@]host[:port]\``,
   );
   return undefined;
-};
-
-const readBoolean: Declaration<boolean>["read"] = (entry, context) => {
-  if (entry.value !== "true" && entry.value !== "false") {
-    context.problem(`${code(context.key)} is ${JSON.stringify(entry.value)}, but it must be \`true\` or \`false\``);
-    return undefined;
-  }
-  return entry.value === "true";
 };
 
 /**
@@ -805,7 +455,8 @@ export const SETTINGS = {
   }),
 };
 
-type SettingKey = keyof typeof SETTINGS;
+/** The name of a setting. */
+export type SettingKey = keyof typeof SETTINGS;
 
 /** The validated settings of one stack: one field per declaration, plus the stack's name. */
 export type Settings = { [K in SettingKey]: (typeof SETTINGS)[K] extends Declaration<infer T> ? T : never } & {
@@ -813,7 +464,9 @@ export type Settings = { [K in SettingKey]: (typeof SETTINGS)[K] extends Declara
   stackName: string;
 };
 
-const KNOWN_KEYS = Object.keys(SETTINGS) as SettingKey[];
+/** Every setting's name, in declaration order. */
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
+const KNOWN_KEYS = SETTING_KEYS;
 
 /** Thrown when a stack's settings break a rule; the message lists every problem, one per line. */
 export class SettingsError extends Error {
@@ -917,59 +570,6 @@ function readSetting<K extends SettingKey>(key: K, entry: ConfigEntry | undefine
   return declaration.read(entry, context) ?? declaration.defaults(context);
 }
 
-/**
- * The rules between Grafana's TLS settings: what production allows, which settings go together,
- * and the certificate and key themselves wherever they can be read (`npm run render` cannot read
- * secrets, so it checks only a certificate given in plain text).
- */
-function grafanaTlsProblems(settings: Settings, now: Date, secretsReadable: boolean): string[] {
-  const problems: string[] = [];
-  const { grafanaTls: mode, grafanaTlsCertificate: certificate, grafanaTlsKey: key } = settings;
-  const production = settings.environment === "production";
-  if (production && mode === "self-signed") {
-    problems.push(
-      "`grafanaTls` is `self-signed`, but production serves Grafana with the Trust's certificate (`certificate`) or behind the site's TLS proxy (`proxy`)",
-    );
-  }
-  if (production && !servesHttps(mode) && mode !== "proxy" && !isLoopback(settings.grafanaBindAddress)) {
-    problems.push(
-      `\`grafanaTls\` is \`${mode}\` with \`grafanaBindAddress\` ${settings.grafanaBindAddress}, but production refuses plain HTTP on a non-loopback address; ` +
-        "use `certificate`, or `proxy` if the site's reverse proxy terminates TLS",
-    );
-  }
-  if (mode !== "certificate") {
-    for (const [name, value] of [["grafanaTlsCertificate", certificate], ["grafanaTlsKey", key]] as const) {
-      if (value !== undefined) {
-        problems.push(`${code(name)} is set, but it is used only with \`grafanaTls: certificate\` (the stack has \`${mode}\`)`);
-      }
-    }
-    return problems;
-  }
-  // A render cannot read secrets; like the password, a missing certificate or key is left to `pulumi up`.
-  if (certificate === undefined && secretsReadable) {
-    problems.push("`grafanaTlsCertificate` is not set, but `grafanaTls: certificate` needs the Trust's certificate; set it with `pulumi config set grafanaTlsCertificate < cert.pem`");
-  }
-  if (key === undefined && secretsReadable) {
-    problems.push("`grafanaTlsKey` is not set, but `grafanaTls: certificate` needs its private key; set it with `pulumi config set --secret grafanaTlsKey < key.pem`");
-  }
-  const certificateText = readableText(certificate);
-  const keyText = readableText(key);
-  const certificateFault = certificateText === undefined ? undefined : certificateProblem(certificateText, now);
-  const keyFault = keyText === undefined ? undefined : keyProblem(keyText);
-  if (certificateFault) {
-    const shown =
-      typeof certificate !== "string" ? SECRET_PLACEHOLDER : certificate.length <= 60 ? JSON.stringify(certificate) : `${certificate.length} characters of text`;
-    problems.push(`\`grafanaTlsCertificate\` is ${shown}, but it must be ${certificateFault}`);
-  }
-  if (keyFault) {
-    problems.push(`\`grafanaTlsKey\` is ${SECRET_PLACEHOLDER}, but it must be ${keyFault}`);
-  }
-  if (certificateText !== undefined && keyText !== undefined && !certificateFault && !keyFault && !certificateMatchesKey(certificateText, keyText)) {
-    problems.push("`grafanaTlsKey` is [secret], but it must be the private key of `grafanaTlsCertificate`, which was issued for another key");
-  }
-  return problems;
-}
-
 /** A port published on the host, named by the setting that chose it. */
 export interface PublishedPort {
   /** The setting that chose this port, as messages name it. */
@@ -1025,101 +625,3 @@ export function closestKey(key: string): string | undefined {
   return within ? KNOWN_KEYS[lowered.indexOf(best)] : undefined;
 }
 
-/** How the README shows a declaration's default in one environment. */
-function defaultText(declaration: Declaration<unknown>, environment: Environment): string {
-  const given = declaration.defaultText?.[environment];
-  if (given !== undefined) {
-    return given;
-  }
-  const value = declaration.defaults({ environment, stackName: "<stack>" });
-  return value === undefined ? "unset" : code(String(value));
-}
-
-/** The README's settings table, generated from the declarations so the two cannot drift apart. */
-export function settingsTableMarkdown(): string {
-  const rows = KNOWN_KEYS.map((key) => {
-    const declaration = SETTINGS[key] as Declaration<unknown>;
-    return `| \`${key}\` | ${declaration.description} | ${declaration.type} | ${defaultText(declaration, "development")} | ${defaultText(declaration, "production")} | ${declaration.allowed} |`;
-  });
-  return [
-    "| setting | what it sets | type | development default | production default | allowed |",
-    "|---|---|---|---|---|---|",
-    ...rows,
-  ].join("\n");
-}
-
-/** One key of `Pulumi.yaml`'s `config:` block. */
-export interface ProjectConfigDeclaration {
-  /** Pulumi's project config type. */
-  type: "string" | "integer" | "boolean";
-  /** What it sets. */
-  description: string;
-  /** The default the CLI merges into a stack that does not set the key. */
-  default: string | number | boolean;
-}
-
-const PULUMI_TYPES: Record<string, ProjectConfigDeclaration["type"]> = { string: "string", number: "integer", boolean: "boolean" };
-
-/**
- * The `config:` block of `Pulumi.yaml`. The CLI requires every declared key without a default in
- * every stack and merges a declared default into every stack that leaves the key out (pulumi/pulumi
- * `sdk/go/common/workspace/config.go`, `mergeConfig`), so only settings whose default is one plain
- * value in every environment and for every stack name are declared; the rest are documented in
- * the README and validated by the program alone.
- */
-export function projectConfigDeclarations(): Record<string, ProjectConfigDeclaration> {
-  const declared: Record<string, ProjectConfigDeclaration> = {};
-  for (const key of KNOWN_KEYS) {
-    const declaration = SETTINGS[key] as Declaration<unknown>;
-    const defaults = (["development", "production"] as const).flatMap((environment) =>
-      ["site-a", "site-b"].map((stackName) => declaration.defaults({ environment, stackName })),
-    );
-    const type = PULUMI_TYPES[typeof defaults[0]];
-    const fixed = declaration.defaultFollows === undefined && defaults.every((value) => value === defaults[0]);
-    if (declaration.secrecy === "plain" && type !== undefined && fixed) {
-      declared[key] = {
-        type,
-        description: declaration.description.replace(/\*\*/g, "").replace(/`/g, ""),
-        default: defaults[0] as ProjectConfigDeclaration["default"],
-      };
-    }
-  }
-  return declared;
-}
-
-/** Text as YAML comment lines of at most 100 characters, broken between words. */
-function wrapComment(text: string): string[] {
-  const lines: string[] = [];
-  for (const word of text.split(" ")) {
-    const last = lines.length - 1;
-    if (last >= 0 && `${lines[last]} ${word}`.length <= 100) {
-      lines[last] = `${lines[last]} ${word}`;
-    } else {
-      lines.push(`# ${word}`);
-    }
-  }
-  return lines;
-}
-
-/** The `config:` block of `Pulumi.yaml`, with the comment that says why it holds only some settings. */
-export function projectConfigDocument(): string {
-  const declared = projectConfigDeclarations();
-  const undeclared = KNOWN_KEYS.filter((key) => !(key in declared));
-  const lines = [
-    "# Settings the CLI can check before the program runs: only those whose default is one plain value",
-    "# in every environment. The CLI requires every declared key without a default in every stack, so",
-    ...wrapComment(`the others (${undeclared.join(", ")})`),
-    "# are left undeclared; the README lists them all and the program validates every one.",
-    "# Generated from components/plan/settings.ts by `npm run sync-docs`.",
-    "config:",
-  ];
-  for (const [key, declaration] of Object.entries(declared)) {
-    lines.push(
-      `  ${key}:`,
-      `    type: ${declaration.type}`,
-      `    default: ${JSON.stringify(declaration.default)}`,
-      `    description: ${JSON.stringify(declaration.description)}`,
-    );
-  }
-  return lines.join("\n") + "\n";
-}

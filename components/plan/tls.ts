@@ -3,7 +3,9 @@
  * key, made with Node's own X.509 and key objects (no hand-written PEM parsing).
  */
 import * as crypto from "crypto";
-import { SecretValue } from "./secrets";
+import { code } from "./declaration";
+import { SECRET_PLACEHOLDER, SecretValue } from "./secrets";
+import type { Settings } from "./settings";
 
 /**
  * How Grafana is served: with a certificate made for development (`self-signed`), with the
@@ -80,3 +82,57 @@ export function keyProblem(pem: string): string | undefined {
 export function certificateMatchesKey(certificatePem: string, keyPem: string): boolean {
   return new crypto.X509Certificate(certificatePem).checkPrivateKey(crypto.createPrivateKey(keyPem));
 }
+
+/**
+ * The rules between Grafana's TLS settings: what production allows, which settings go together,
+ * and the certificate and key themselves wherever they can be read (`npm run render` cannot read
+ * secrets, so it checks only a certificate given in plain text).
+ */
+export function grafanaTlsProblems(settings: Settings, now: Date, secretsReadable: boolean): string[] {
+  const problems: string[] = [];
+  const { grafanaTls: mode, grafanaTlsCertificate: certificate, grafanaTlsKey: key } = settings;
+  const production = settings.environment === "production";
+  if (production && mode === "self-signed") {
+    problems.push(
+      "`grafanaTls` is `self-signed`, but production serves Grafana with the Trust's certificate (`certificate`) or behind the site's TLS proxy (`proxy`)",
+    );
+  }
+  if (production && !servesHttps(mode) && mode !== "proxy" && !isLoopback(settings.grafanaBindAddress)) {
+    problems.push(
+      `\`grafanaTls\` is \`${mode}\` with \`grafanaBindAddress\` ${settings.grafanaBindAddress}, but production refuses plain HTTP on a non-loopback address; ` +
+        "use `certificate`, or `proxy` if the site's reverse proxy terminates TLS",
+    );
+  }
+  if (mode !== "certificate") {
+    for (const [name, value] of [["grafanaTlsCertificate", certificate], ["grafanaTlsKey", key]] as const) {
+      if (value !== undefined) {
+        problems.push(`${code(name)} is set, but it is used only with \`grafanaTls: certificate\` (the stack has \`${mode}\`)`);
+      }
+    }
+    return problems;
+  }
+  // A render cannot read secrets; like the password, a missing certificate or key is left to `pulumi up`.
+  if (certificate === undefined && secretsReadable) {
+    problems.push("`grafanaTlsCertificate` is not set, but `grafanaTls: certificate` needs the Trust's certificate; set it with `pulumi config set grafanaTlsCertificate < cert.pem`");
+  }
+  if (key === undefined && secretsReadable) {
+    problems.push("`grafanaTlsKey` is not set, but `grafanaTls: certificate` needs its private key; set it with `pulumi config set --secret grafanaTlsKey < key.pem`");
+  }
+  const certificateText = readableText(certificate);
+  const keyText = readableText(key);
+  const certificateFault = certificateText === undefined ? undefined : certificateProblem(certificateText, now);
+  const keyFault = keyText === undefined ? undefined : keyProblem(keyText);
+  if (certificateFault) {
+    const shown =
+      typeof certificate !== "string" ? SECRET_PLACEHOLDER : certificate.length <= 60 ? JSON.stringify(certificate) : `${certificate.length} characters of text`;
+    problems.push(`\`grafanaTlsCertificate\` is ${shown}, but it must be ${certificateFault}`);
+  }
+  if (keyFault) {
+    problems.push(`\`grafanaTlsKey\` is ${SECRET_PLACEHOLDER}, but it must be ${keyFault}`);
+  }
+  if (certificateText !== undefined && keyText !== undefined && !certificateFault && !keyFault && !certificateMatchesKey(certificateText, keyText)) {
+    problems.push("`grafanaTlsKey` is [secret], but it must be the private key of `grafanaTlsCertificate`, which was issued for another key");
+  }
+  return problems;
+}
+
