@@ -85,6 +85,7 @@ function checkImage(key: string, image: unknown, context: ReadContext): image is
   return problem === undefined;
 }
 
+/** Reads `images`: known keys only, each an acceptable image reference. */
 export const readImages: Declaration<ImageSettings>["read"] = (entry, context) => {
   const given = parseJson(entry, context, 'an object such as {"loki": "grafana/loki:3.4.0"}');
   if (given === undefined) {
@@ -123,6 +124,7 @@ export function apiField(index: number, name: unknown, field: string): string {
 
 const API_SHAPE = "a list of {name, image, port?, hostPort?, env?} objects";
 
+/** Reads `apis`: unique names, acceptable images, ports, and env values kept secret when the list holds a secret. */
 export const readApis: Declaration<ApiSettings[]>["read"] = (entry, outer) => {
   let valid = true;
   const context: ReadContext = {

@@ -55,6 +55,7 @@ export interface Declaration<T> {
   unset?(context: ReadContext): T;
 }
 
+/** A declaration, with its value type inferred from its reader. */
 export function declare<T>(declaration: Declaration<T>): Declaration<T> {
   return declaration;
 }
@@ -64,6 +65,7 @@ export function always<T>(value: T): (context: DefaultContext) => T {
   return () => value;
 }
 
+/** A key or value as messages show it, in backticks. */
 export function code(value: string): string {
   return `\`${value}\``;
 }
@@ -81,6 +83,7 @@ export function textRule(rule: (value: string) => string | undefined): Declarati
   };
 }
 
+/** A reader of text that must be one of `allowed`. */
 export function oneOf<T extends string>(allowed: readonly T[]): Declaration<T>["read"] {
   return (entry, context) =>
     textRule((value) => ((allowed as readonly string[]).includes(value) ? undefined : `one of ${allowed.map(code).join(", ")}`))(
@@ -89,10 +92,12 @@ export function oneOf<T extends string>(allowed: readonly T[]): Declaration<T>["
     ) as T | undefined;
 }
 
+/** What an address setting allows, when the value is not an IP address. */
 export function ipRule(value: string): string | undefined {
   return net.isIP(value) ? undefined : "an IPv4 or IPv6 address such as `127.0.0.1` or `0.0.0.0`";
 }
 
+/** What a port setting allows. */
 export const PORT_RULE = "an integer port from 1 to 65535";
 
 /** A port from text or a number, or undefined when it is not one. */
@@ -107,6 +112,7 @@ export function asPort(value: unknown): number | undefined {
   return undefined;
 }
 
+/** Reads a host port. */
 export const readPort: Declaration<number>["read"] = (entry, context) => {
   const port = asPort(entry.value);
   if (port === undefined) {
@@ -120,6 +126,7 @@ export function echo(value: unknown, secret: boolean): string {
   return secret ? SECRET_PLACEHOLDER : JSON.stringify(value);
 }
 
+/** A structured setting parsed from its JSON text, or undefined after recording what shape it must have. */
 export function parseJson(entry: ConfigEntry, context: ReadContext, shape: string): unknown {
   try {
     return JSON.parse(entry.value as string);
@@ -129,6 +136,7 @@ export function parseJson(entry: ConfigEntry, context: ReadContext, shape: strin
   }
 }
 
+/** Reads `true` or `false`. */
 export const readBoolean: Declaration<boolean>["read"] = (entry, context) => {
   if (entry.value !== "true" && entry.value !== "false") {
     context.problem(`${code(context.key)} is ${JSON.stringify(entry.value)}, but it must be \`true\` or \`false\``);
