@@ -131,6 +131,7 @@ export type DeclaredOptions = Map<string, pulumi.CustomResourceOptions>;
 export async function runProgram<T>(load: () => T): Promise<{ program: T; options: DeclaredOptions }> {
   const options: DeclaredOptions = new Map();
   let program: T | undefined;
+  let failure: unknown;
   // runInPulumiStack is the SDK's entry for a program; it is not in the typed surface.
   const runtime = pulumi.runtime as unknown as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
   await runtime.runInPulumiStack(async () => {
@@ -138,9 +139,17 @@ export async function runProgram<T>(load: () => T): Promise<{ program: T; option
       options.set(`${args.type} ${args.name}`, args.opts as pulumi.CustomResourceOptions);
       return undefined;
     });
-    program = load();
+    try {
+      program = load();
+    } catch (error) {
+      // Thrown inside the stack, it would reach no test and end the whole jest run.
+      failure = error;
+    }
     return {};
   });
+  if (failure !== undefined) {
+    throw failure;
+  }
   await settle();
   return { program: program as T, options };
 }
