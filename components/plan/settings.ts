@@ -108,6 +108,7 @@ export const SETTINGS = {
     description: "Which kind of site; picks defaults and the production rules",
     type: "string",
     defaults: always("development"),
+    defaultText: { development: "`development`", production: "set to `production`" },
     allowed: "`development`, `production`",
     secrecy: "plain",
     read: oneOf(["development", "production"]),
