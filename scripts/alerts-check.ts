@@ -17,21 +17,10 @@ import { parseArgs } from "util";
 import { alertRuleGroups, AlertRule } from "../components/plan/alerting";
 import { dashboardApiNames } from "../components/plan/grafana";
 import { Settings } from "../components/plan/settings";
+import { pythonJson, random } from "./contract-lines";
 import { loadStackSettings } from "./render";
 
 const MINUTE = 60_000;
-
-/** A small seeded generator, so every run writes the same lines (timestamps aside). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Streams of lines by label set, as Loki's push API takes them. */
 class Streams {
@@ -47,13 +36,6 @@ class Streams {
   all(): Array<{ labels: Record<string, string>; values: Array<[number, string]> }> {
     return [...this.byKey.values()].map((stream) => ({ ...stream, values: stream.values.sort((a, b) => a[0] - b[0]) }));
   }
-}
-
-/** A JSON line as Python's json.dumps writes it (`", "` and `": "`), as log_config's formatter does. */
-function pythonJson(record: Record<string, unknown>): string {
-  return `{${Object.entries(record)
-    .map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value)}`)
-    .join(", ")}}`;
 }
 
 /** What one scenario knows while it writes. */

@@ -24,12 +24,15 @@ interface Panel {
   title: string;
   gridPos: { x: number; y: number; w: number; h: number };
   datasource?: { type: string; uid: string };
-  targets?: Array<{ datasource?: { type: string; uid: string }; legendFormat?: string; queryType?: string; expr: string }>;
+  interval?: string;
+  targets?: Array<{ datasource?: { type: string; uid: string }; legendFormat?: string; queryType?: string; expr: string; panelId?: number }>;
   fieldConfig?: { defaults: { unit?: string } };
   transformations?: Array<{ id: string; options: Record<string, unknown> }>;
-  options?: { sortBy?: Array<{ displayName: string; desc: boolean }> };
+  options?: { sortBy?: Array<{ displayName: string; desc: boolean }>; reduceOptions?: { calcs: string[] } };
 }
 const panels: Panel[] = dashboard.panels;
+// Grafana's built-in datasource that hands one panel's query results to another.
+const DASHBOARD_DATASOURCE = { type: "datasource", uid: "-- Dashboard --" };
 // Analyses a panel query as Grafana would send it with every API selected.
 const analyse = (expr: string) => {
   const analysis = analyseQuery(interpolate(expr, variables, { api: "All", level: "All" }), alloyLabels);
@@ -76,16 +79,25 @@ describe("Trust APIs dashboard queries", () => {
     },
   );
 
-  it("runs every stat over the whole time range as an instant query, so Loki evaluates it once", () => {
-    for (const p of panels.filter((p) => p.type === "stat")) {
+  it("runs every stat with a Loki query of its own, p95 aside, over the whole time range as an instant query, so Loki evaluates it once", () => {
+    for (const p of panels.filter((p) => p.type === "stat" && p.datasource?.uid === "loki" && !/^p95/.test(p.title))) {
       for (const t of p.targets ?? []) {
         expect({ title: p.title, queryType: t.queryType, range: /\[\$__range\]/.test(t.expr) }).toEqual({ title: p.title, queryType: "instant", range: true });
       }
     }
   });
 
-  it("never parses a line in the request rate, error line and Active APIs queries", () => {
-    const plain = [panel(/^Request rate$/), panel(/^Request rate by API/), panel(/^Active APIs/)].flatMap((p) => p.targets ?? []);
+  it("runs the p95 stat per minute as a range query and averages it, so Loki caches each minute instead of recomputing the whole range", () => {
+    const p = panel(/^p95 latency/);
+    expect(p.interval).toBe("1m");
+    expect(p.options?.reduceOptions?.calcs).toEqual(["mean"]);
+    expect(p.targets).toHaveLength(1);
+    expect(p.targets![0]).toMatchObject({ queryType: "range" });
+    expect(p.targets![0].expr).toMatch(/\[\$__interval\]\) by \(\)$/);
+  });
+
+  it("never parses a line in the request rate and error line queries, nor in the one Active APIs reuses", () => {
+    const plain = [panel(/^Request rate$/), panel(/^Request rate by API/)].flatMap((p) => p.targets ?? []);
     plain.push(panel(/^Errors/).targets![0], panel(/^Error rate by API/).targets![0]);
     for (const t of plain) expect(analyse(t.expr).extractions.length + analyse(t.expr).bareParsers.length).toBe(0);
   });
@@ -124,9 +136,15 @@ describe("Trust APIs dashboard queries", () => {
     expect(responses.numberFilters).toEqual([{ label: "status_code", op: ">=", value: 500 }]);
   });
 
-  it("counts in Active APIs only the APIs selected in the dropdown", () => {
-    const expr = panel(/^Active APIs/).targets![0].expr;
-    expect(expr).toMatch(/^count\(sum by \(api\) /);
+  it("counts in Active APIs the series of Request rate by API, one per selected API, without a query of its own", () => {
+    const active = panel(/^Active APIs/);
+    const source = panel(/^Request rate by API/);
+    expect(active.datasource).toEqual(DASHBOARD_DATASOURCE);
+    expect(active.targets).toEqual([{ refId: "A", datasource: DASHBOARD_DATASOURCE, panelId: source.id }]);
+    expect(active.transformations).toEqual([{ id: "reduce", options: { mode: "seriesToRows", reducers: ["count"], includeTimeField: false } }]);
+    expect(active.options?.reduceOptions?.calcs).toEqual(["count"]);
+    const expr = source.targets![0].expr;
+    expect(expr).toMatch(/^sum by \(api\) /);
     const oneApi = analyseQuery(interpolate(expr, variables, { api: ["imaging-api"] }));
     expect(oneApi.selectors[0]).toContainEqual({ label: "api", op: "=~", value: "imaging-api" });
   });
@@ -270,11 +288,17 @@ describe("Labels set by the rendered Alloy config", () => {
 });
 
 describe("Dashboard layout and provisioning", () => {
-  it("has every panel of SPEC section 5, each with a unique id, a title and the loki datasource", () => {
+  it("has every panel of SPEC section 5, each with a unique id, a title and the loki datasource or another panel's data", () => {
     expect(panels).toHaveLength(11);
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
     for (const p of panels) {
       expect(p.title).toBeTruthy();
+      if (p.datasource?.uid === DASHBOARD_DATASOURCE.uid) {
+        // A panel reusing another's data sends no query; its source must be a panel that queries Loki.
+        expect(p.datasource).toEqual(DASHBOARD_DATASOURCE);
+        for (const t of p.targets ?? []) expect(panels.find((q) => q.id === t.panelId)?.datasource).toEqual({ type: "loki", uid: "loki" });
+        continue;
+      }
       expect(p.datasource).toEqual({ type: "loki", uid: "loki" });
       for (const t of p.targets ?? []) expect(t.datasource).toEqual({ type: "loki", uid: "loki" });
     }

@@ -25,7 +25,8 @@ export interface PanelQuery {
 
 interface Target {
   refId: string;
-  expr: string;
+  /** Absent on a target that reuses another panel's data (`-- Dashboard --`). */
+  expr?: string;
   queryType?: string;
 }
 
@@ -79,17 +80,15 @@ export function renderTrustApisDashboard(apiNames: readonly string[]): string {
   return JSON.stringify(dashboard, null, 2) + "\n";
 }
 
-/** Every query of every panel (rows included), in panel order. */
+/** Every Loki query of every panel (rows included), in panel order; a panel that reuses another's data has none. */
 export function panelQueries(dashboardJson: string): PanelQuery[] {
   const dashboard = JSON.parse(dashboardJson) as Dashboard;
   const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
   return panels.flatMap((panel) =>
-    (panel.targets ?? []).map((target) => ({
-      panelId: panel.id,
-      panelTitle: panel.title,
-      refId: target.refId,
-      expr: target.expr,
-      queryType: target.queryType ?? "range",
-    })),
+    (panel.targets ?? []).flatMap((target) =>
+      target.expr === undefined
+        ? []
+        : [{ panelId: panel.id, panelTitle: panel.title, refId: target.refId, expr: target.expr, queryType: target.queryType ?? "range" }],
+    ),
   );
 }

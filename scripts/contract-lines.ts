@@ -1,0 +1,22 @@
+/**
+ * Pieces shared by the scripts that write contract lines of known truth into a Loki.
+ */
+
+/** A small seeded generator, so every run writes the same lines (timestamps aside). */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A JSON line as Python's json.dumps writes it (`", "` and `": "`), as log_config's formatter does. */
+export function pythonJson(record: Record<string, unknown>): string {
+  return `{${Object.entries(record)
+    .map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value)}`)
+    .join(", ")}}`;
+}

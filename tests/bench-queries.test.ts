@@ -1,0 +1,45 @@
+import { fillVariables, formatDuration, panelStep, rateInterval, roundInterval } from "../scripts/bench/grafana-queries";
+
+const HOUR = 3_600_000;
+
+describe("the benchmark's model of how Grafana queries Loki", () => {
+  it.each([
+    ["1 h over 1000 points rounds 3.6 s to 5 s", HOUR / 1000, 5_000],
+    ["24 h over 1000 points rounds 86.4 s to 1 m", (24 * HOUR) / 1000, 60_000],
+    ["6 h over 1000 points rounds 21.6 s to 20 s", (6 * HOUR) / 1000, 20_000],
+  ])("%s", (_name, ms, rounded) => {
+    expect(roundInterval(ms)).toBe(rounded);
+  });
+
+  it.each([
+    ["a panel without a min interval takes the rounded automatic step", HOUR, undefined, 5_000],
+    ["a 1m min interval wins over a shorter automatic step", HOUR, "1m", 60_000],
+    ["a longer automatic step wins over the min interval", 7 * 24 * HOUR, "1m", 600_000],
+  ])("%s", (_name, range, minInterval, step) => {
+    expect(panelStep(range, minInterval)).toBe(step);
+  });
+
+  it.each([
+    ["a 1m step gives 75 s", 60_000, 75_000],
+    ["a 5s step still gives four scrape intervals", 5_000, 60_000],
+  ])("$__rate_interval: %s", (_name, step, interval) => {
+    expect(rateInterval(step)).toBe(interval);
+  });
+
+  it("fills the dropdowns at All and the interval variables of the step and range", () => {
+    const filled = fillVariables('sum(rate({api=~"$api", level=~"${level}"} [$__rate_interval])) [$__range] [$__auto]', 60_000, HOUR, { api: ".+", level: ".+" });
+    expect(filled).toBe('sum(rate({api=~".+", level=~".+"} [75s])) [1h] [1m]');
+  });
+
+  it("refuses a variable it has no value for", () => {
+    expect(() => fillVariables("{api=~\"$site\"}", 60_000, HOUR, {})).toThrow(/\$site/);
+  });
+
+  it.each([
+    [90_000, "90s"],
+    [HOUR, "1h"],
+    [1_500, "1500ms"],
+  ])("writes %i ms as %s", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
