@@ -226,7 +226,7 @@ export const SETTINGS = {
     description: "`LOG_LEVEL` of every Trust API",
     type: "string",
     defaults: always("INFO"),
-    allowed: "`DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`",
+    allowed: "`DEBUG`, `INFO`; `WARNING` and above are refused, as the APIs would then write no request lines and look silent to the alerts",
     secrecy: "plain",
     read: oneOf(LOG_LEVELS),
   }),
