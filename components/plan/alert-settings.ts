@@ -7,7 +7,7 @@
 import * as net from "net";
 import type { ConfigEntry } from "./config-source";
 import { SecretValue, secretText } from "./secrets";
-import type { ReadContext } from "./declaration";
+import { code, ReadContext, textRule } from "./declaration";
 import type { Settings } from "./settings";
 
 /** Smallest and largest `alertSilentAfter`, in minutes. */
@@ -20,10 +20,6 @@ export const ERROR_PERCENT_RANGE = { min: 1, max: 99 };
 export const MIN_REQUESTS_RANGE = { min: 1, max: 100000 };
 /** Smallest and largest `alertSlowMs`. */
 export const SLOW_MS_RANGE = { min: 1, max: 600000 };
-
-function code(value: string): string {
-  return `\`${value}\``;
-}
 
 function list(keys: string[]): string {
   const named = keys.map(code);
@@ -80,14 +76,9 @@ export function isEmailAddress(value: string): boolean {
 }
 
 /** Reads one e-mail address. */
-export function readEmailAddress(entry: ConfigEntry, context: ReadContext): string | undefined {
-  const value = entry.value as string;
-  if (!isEmailAddress(value)) {
-    context.problem(`${code(context.key)} is ${JSON.stringify(value)}, but it must be one e-mail address such as \`flip-alerts@trust.nhs.uk\``);
-    return undefined;
-  }
-  return value;
-}
+export const readEmailAddress = textRule((value) =>
+  isEmailAddress(value) ? undefined : "one e-mail address such as `flip-alerts@trust.nhs.uk`",
+);
 
 /** Reads a list of e-mail addresses: text separated by commas or semicolons, or a YAML list. */
 export function readEmailAddresses(entry: ConfigEntry, context: ReadContext): string[] | undefined {
@@ -118,24 +109,12 @@ export function readEmailAddresses(entry: ConfigEntry, context: ReadContext): st
 const HOST_NAME = /^(?=.{1,253}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 /** Reads a host name or IP address. */
-export function readHost(entry: ConfigEntry, context: ReadContext): string | undefined {
-  const value = entry.value as string;
-  if (!HOST_NAME.test(value) && net.isIP(value) === 0) {
-    context.problem(`${code(context.key)} is ${JSON.stringify(value)}, but it must be a host name or IP address such as \`smtp.trust.nhs.uk\``);
-    return undefined;
-  }
-  return value;
-}
+export const readHost = textRule((value) =>
+  HOST_NAME.test(value) || net.isIP(value) !== 0 ? undefined : "a host name or IP address such as `smtp.trust.nhs.uk`",
+);
 
 /** Reads an SMTP user name. */
-export function readSmtpUser(entry: ConfigEntry, context: ReadContext): string | undefined {
-  const value = entry.value as string;
-  if (!/^[^\s$]{1,128}$/.test(value)) {
-    context.problem(`${code(context.key)} is ${JSON.stringify(value)}, but it must be 1-128 characters without spaces or \`$\``);
-    return undefined;
-  }
-  return value;
-}
+export const readSmtpUser = textRule((value) => (/^[^\s$]{1,128}$/.test(value) ? undefined : "1-128 characters without spaces or `$`"));
 
 /** Reads a secret password; a sealed one (`npm run render`) stays sealed. */
 export function readSecretText(entry: ConfigEntry, context: ReadContext): SecretValue | undefined {

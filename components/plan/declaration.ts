@@ -97,6 +97,11 @@ export function ipRule(value: string): string | undefined {
   return net.isIP(value) ? undefined : "an IPv4 or IPv6 address such as `127.0.0.1` or `0.0.0.0`";
 }
 
+/** Whether a bind address takes the port on every address of the host. */
+export function isWildcard(ip: string): boolean {
+  return ip === "0.0.0.0" || ip === "::";
+}
+
 /** What a port setting allows. */
 export const PORT_RULE = "an integer port from 1 to 65535";
 

@@ -51,11 +51,12 @@ export function renderGrafanaProvisioning(settings: Settings): UploadSpec[] {
     path: `${PROVISIONING_PATH}/${relative}`,
     content,
   });
+  const apiNames = dashboardApiNames(settings);
   return [
     file("datasources/loki.yml", renderTemplate(`${PROVISIONING}/datasources/loki.yml`, { lokiUrl: lokiInternalUrl(settings) })),
     file("dashboards/dashboards.yml", renderTemplate(`${PROVISIONING}/dashboards/dashboards.yml`, {})),
-    file("dashboards/trust-apis.json", renderTrustApisDashboard(dashboardApiNames(settings))),
-    file(ALERTING_FILES.rules, renderAlertRules(settings, dashboardApiNames(settings))),
+    file("dashboards/trust-apis.json", renderTrustApisDashboard(apiNames)),
+    file(ALERTING_FILES.rules, renderAlertRules(settings, apiNames)),
     file(ALERTING_FILES.notifications, renderNotifications(settings)),
   ];
 }
@@ -97,6 +98,8 @@ function tlsFiles(settings: Settings): { uploads: UploadSpec[]; secretFiles: Sec
 
 /** Grafana's container, keeping its database on `data`. */
 export function grafanaContainer(settings: Settings, data: DataVolume): ContainerSpec {
+  const https = servesHttps(settings.grafanaTls);
+  const tls = tlsFiles(settings);
   return {
     service: "grafana",
     name: containerName(settings, "grafana"),
@@ -116,7 +119,7 @@ export function grafanaContainer(settings: Settings, data: DataVolume): Containe
       GF_NEWS_NEWS_FEED_ENABLED: "false",
       GF_SECURITY_DISABLE_GRAVATAR: "true",
       GF_SNAPSHOTS_EXTERNAL_ENABLED: "false",
-      ...(servesHttps(settings.grafanaTls)
+      ...(https
         ? { GF_SERVER_PROTOCOL: "https", GF_SERVER_CERT_FILE: GRAFANA_TLS_PATHS.certificate, GF_SERVER_CERT_KEY: GRAFANA_TLS_PATHS.key }
         : {}),
       ...smtpEnvironment(settings),
@@ -132,7 +135,7 @@ export function grafanaContainer(settings: Settings, data: DataVolume): Containe
         "CMD",
         "wget",
         "-q",
-        ...(servesHttps(settings.grafanaTls) ? ["--no-check-certificate"] : []),
+        ...(https ? ["--no-check-certificate"] : []),
         "-O",
         "/dev/null",
         `${grafanaScheme(settings)}://127.0.0.1:${GRAFANA_HTTP_PORT}/api/health`,
@@ -143,10 +146,10 @@ export function grafanaContainer(settings: Settings, data: DataVolume): Containe
       startPeriod: "30s",
     },
     user: `${GRAFANA_UID}:0`,
-    uploads: [...renderGrafanaProvisioning(settings), ...tlsFiles(settings).uploads],
+    uploads: [...renderGrafanaProvisioning(settings), ...tls.uploads],
     secretFiles: [
       { path: GRAFANA_ADMIN_PASSWORD_PATH, secret: { kind: "secret-ref", ref: "grafanaAdminPassword" } },
-      ...tlsFiles(settings).secretFiles,
+      ...tls.secretFiles,
       ...alertSecretFiles(settings),
     ],
     ...lockedDown(),

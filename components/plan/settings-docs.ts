@@ -3,7 +3,7 @@
  * settings table and the `config:` block of `Pulumi.yaml` (`npm run sync-docs` writes both).
  */
 import { code, Declaration, Environment } from "./declaration";
-import { SETTING_KEYS as KNOWN_KEYS, SETTINGS } from "./settings";
+import { SETTING_KEYS, SETTINGS } from "./settings";
 
 /** How the README shows a declaration's default in one environment. */
 function defaultText(declaration: Declaration<unknown>, environment: Environment): string {
@@ -17,7 +17,7 @@ function defaultText(declaration: Declaration<unknown>, environment: Environment
 
 /** The README's settings table, generated from the declarations so the two cannot drift apart. */
 export function settingsTableMarkdown(): string {
-  const rows = KNOWN_KEYS.map((key) => {
+  const rows = SETTING_KEYS.map((key) => {
     const declaration = SETTINGS[key] as Declaration<unknown>;
     return `| \`${key}\` | ${declaration.description} | ${declaration.type} | ${defaultText(declaration, "development")} | ${defaultText(declaration, "production")} | ${declaration.allowed} |`;
   });
@@ -49,7 +49,7 @@ const PULUMI_TYPES: Record<string, ProjectConfigDeclaration["type"]> = { string:
  */
 export function projectConfigDeclarations(): Record<string, ProjectConfigDeclaration> {
   const declared: Record<string, ProjectConfigDeclaration> = {};
-  for (const key of KNOWN_KEYS) {
+  for (const key of SETTING_KEYS) {
     const declaration = SETTINGS[key] as Declaration<unknown>;
     const defaults = (["development", "production"] as const).flatMap((environment) =>
       ["site-a", "site-b"].map((stackName) => declaration.defaults({ environment, stackName })),
@@ -84,7 +84,7 @@ function wrapComment(text: string): string[] {
 /** The `config:` block of `Pulumi.yaml`, with the comment that says why it holds only some settings. */
 export function projectConfigDocument(): string {
   const declared = projectConfigDeclarations();
-  const undeclared = KNOWN_KEYS.filter((key) => !(key in declared));
+  const undeclared = SETTING_KEYS.filter((key) => !(key in declared));
   const lines = [
     "# Settings the CLI can check before the program runs: only those whose default is one plain value",
     "# in every environment. The CLI requires every declared key without a default in every stack, so",

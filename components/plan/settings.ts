@@ -33,6 +33,7 @@ import {
   declare,
   Environment,
   ipRule,
+  isWildcard,
   oneOf,
   parseJson,
   readBoolean,
@@ -467,7 +468,6 @@ export type Settings = { [K in SettingKey]: (typeof SETTINGS)[K] extends Declara
 
 /** Every setting's name, in declaration order. */
 export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
-const KNOWN_KEYS = SETTING_KEYS;
 
 /** Thrown when a stack's settings break a rule; the message lists every problem, one per line. */
 export class SettingsError extends Error {
@@ -501,17 +501,17 @@ export function parseSettings(raw: RawConfig, stackName: string, options: ParseO
   for (const fullKey of raw.mistypedNamespaces) {
     const [namespace, ...rest] = fullKey.split(":");
     const key = rest.join(":");
-    const meant = KNOWN_KEYS.includes(key as SettingKey) ? key : closestKey(key);
+    const meant = SETTING_KEYS.includes(key as SettingKey) ? key : closestKey(key);
     problems.push(
       `${code(fullKey)} is in the namespace ${code(namespace)}, which is not this project's` +
         (meant ? `; did you mean ${code(`${CONFIG_NAMESPACE}:${meant}`)}?` : `; settings live under ${code(`${CONFIG_NAMESPACE}:`)}`),
     );
   }
   for (const key of Object.keys(raw.entries).sort()) {
-    if (!KNOWN_KEYS.includes(key as SettingKey)) {
+    if (!SETTING_KEYS.includes(key as SettingKey)) {
       const hint = closestKey(key);
       problems.push(
-        `${code(key)} is not a setting of this program` + (hint ? `; did you mean ${code(hint)}?` : `; known settings: ${KNOWN_KEYS.join(", ")}`),
+        `${code(key)} is not a setting of this program` + (hint ? `; did you mean ${code(hint)}?` : `; known settings: ${SETTING_KEYS.join(", ")}`),
       );
     }
   }
@@ -530,7 +530,7 @@ export function parseSettings(raw: RawConfig, stackName: string, options: ParseO
   base.production = environment === "production";
 
   values.environment = environment;
-  for (const key of KNOWN_KEYS.filter((known) => known !== "environment")) {
+  for (const key of SETTING_KEYS.filter((known) => known !== "environment")) {
     values[key] = readSetting(key, raw.entries[key], contextFor(key));
   }
   const settings = { ...values, stackName } as Settings;
@@ -614,15 +614,11 @@ function publishedPortClashes(settings: Settings): string[] {
   return clashes;
 }
 
-function isWildcard(ip: string): boolean {
-  return ip === "0.0.0.0" || ip === "::";
-}
-
 /** The known setting closest to a mistyped one, if any is close enough to be a likely typo. */
 export function closestKey(key: string): string | undefined {
-  const lowered = KNOWN_KEYS.map((known) => known.toLowerCase());
+  const lowered = SETTING_KEYS.map((known) => known.toLowerCase());
   const best = closest(key.toLowerCase(), lowered);
   const within = distance(key.toLowerCase(), best) <= Math.max(2, Math.floor(key.length / 3));
-  return within ? KNOWN_KEYS[lowered.indexOf(best)] : undefined;
+  return within ? SETTING_KEYS[lowered.indexOf(best)] : undefined;
 }
 

@@ -1,4 +1,5 @@
 /** The addresses an operator types into a browser or curl, from the settings. */
+import { isWildcard } from "./declaration";
 import { Settings } from "./settings";
 
 /** What stands in a URL for the Docker host's own address, when a service listens on all of them. */
@@ -10,7 +11,7 @@ export const HOST_PLACEHOLDER = "<trust-host>";
  */
 export function operatorUrl(settings: Settings, ip: string, port: number, scheme = "http"): string {
   let host: string;
-  if (ip === "0.0.0.0" || ip === "::") {
+  if (isWildcard(ip)) {
     host = settings.dockerHost?.kind === "ssh" ? settings.dockerHost.host : HOST_PLACEHOLDER;
   } else {
     host = ip;
