@@ -8,7 +8,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { main } from "../scripts/render";
 import { PRODUCTION_BASE, PRODUCTION_SECRETS } from "./helpers/bad-settings";
-import { declaredContainer, DeclaredOptions, DeclaredResource, isSecretInput, list, StackConfig, valueOf } from "./helpers/program";
+import { declaredContainer, DeclaredOptions, DeclaredResource, isSecretInput, list, StackConfig, tryProgram, valueOf } from "./helpers/program";
 import { configSet, stackConfigOf } from "./helpers/pulumi-cli";
 
 const DB_PASSWORD = "db-pass-7f3a9c";
@@ -92,21 +92,9 @@ describe("a new volumeRoot in production", () => {
 
 describe("a key in a mistyped namespace", () => {
   it("stops the program before anything is declared, naming the key it was meant to be", async () => {
-    let thrown: unknown;
-    await jest.isolateModulesAsync(async () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const helpers = require("./helpers/program") as typeof import("./helpers/program");
-      const declared = helpers.mockStack("dev", { values: { "flip-loging:grafanaPort": "3400" } });
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        require("../index");
-      } catch (error) {
-        thrown = error;
-      }
-      await helpers.settle();
-      expect(declared).toEqual([]);
-    });
-    expect((thrown as Error).message).toBe(
+    const { error, declared } = await tryProgram("dev", { values: { "flip-loging:grafanaPort": "3400" } });
+    expect(declared).toEqual([]);
+    expect((error as Error).message).toBe(
       "invalid settings in stack `dev`:\n  - `flip-loging:grafanaPort` is in the namespace `flip-loging`, which is not this project's; did you mean `flip-logging:grafanaPort`?",
     );
   });

@@ -9,6 +9,7 @@ import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { SettingsError } from "../components/plan/settings";
 import { main } from "../scripts/render";
+import { tryProgram } from "./helpers/program";
 import { BAD_SETTINGS, BadSetting, PRODUCTION_BASE, PRODUCTION_SECRETS, rowConfig } from "./helpers/bad-settings";
 
 const STRUCTURED = ["apis", "images", "redact"];
@@ -55,27 +56,10 @@ function whatPulumiPrints(error: unknown): string {
   return `Running program '/work/flip-logging' failed with an unhandled exception:\n${defaultErrorMessage(error)}`;
 }
 
-/** The error the program throws for a stack's config, or undefined. */
-async function programError(values: Record<string, string>, secrets: string[]): Promise<unknown> {
-  let thrown: unknown;
-  await jest.isolateModulesAsync(async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { mockStack } = require("./helpers/program") as typeof import("./helpers/program");
-    mockStack("prod", { values, secrets });
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require("../index");
-    } catch (error) {
-      thrown = error;
-    }
-  });
-  return thrown;
-}
-
 describe("what pulumi up prints for a bad setting", () => {
   it("is the render's text exactly, with no stack trace and no dump of the error's fields", async () => {
     const values = { ...PRODUCTION_BASE, lokiPort: "70000", logLevel: "LOUD" };
-    const printed = whatPulumiPrints(await programError({ ...values, ...PRODUCTION_SECRETS }, Object.keys(PRODUCTION_SECRETS)));
+    const printed = whatPulumiPrints((await tryProgram("prod", { values: { ...values, ...PRODUCTION_SECRETS }, secrets: Object.keys(PRODUCTION_SECRETS) })).error);
     const project = fs.mkdtempSync(path.join(os.tmpdir(), "flip-refuse-"));
     fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), stackFile(values, PRODUCTION_SECRETS));
     let stderr = "";
@@ -99,27 +83,20 @@ describe("what pulumi up prints for a bad setting", () => {
 
 describe("through the Pulumi program", () => {
   it.each(BAD_SETTINGS)("%s stops the program before any resource is declared", async (...[, change, message, options]: BadSetting) => {
-    await jest.isolateModulesAsync(async () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { mockStack, settle } = require("./helpers/program") as typeof import("./helpers/program");
-      const { plain, secret } = rowConfig(change, options);
-      const declared = mockStack("prod", { values: { ...plain, ...secret }, secrets: Object.keys(secret) });
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      expect(() => require("../index")).toThrow(message);
-      await settle();
-      expect(declared).toEqual([]);
-    });
+    const { plain, secret } = rowConfig(change, options);
+    const { error, declared } = await tryProgram("prod", { values: { ...plain, ...secret }, secrets: Object.keys(secret) });
+    expect(() => {
+      throw error;
+    }).toThrow(message);
+    expect(declared).toEqual([]);
   });
 
   it("a valid production stack with the same base is accepted and declares its resources", async () => {
-    await jest.isolateModulesAsync(async () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { mockStack, settle } = require("./helpers/program") as typeof import("./helpers/program");
-      const declared = mockStack("prod", { values: { ...PRODUCTION_BASE, ...PRODUCTION_SECRETS }, secrets: Object.keys(PRODUCTION_SECRETS) });
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      expect(() => require("../index")).not.toThrow();
-      await settle();
-      expect(declared.length).toBeGreaterThan(10);
+    const { error, declared } = await tryProgram("prod", {
+      values: { ...PRODUCTION_BASE, ...PRODUCTION_SECRETS },
+      secrets: Object.keys(PRODUCTION_SECRETS),
     });
+    expect(error).toBeUndefined();
+    expect(declared.length).toBeGreaterThan(10);
   });
 });

@@ -121,6 +121,30 @@ export function mockStack(stack: string, config: StackConfig): DeclaredResource[
   return declared;
 }
 
+/**
+ * Imports the program afresh on a stack's config, as a `pulumi up` that may fail: what it threw,
+ * if anything, and what it had declared once registrations settled.
+ */
+export async function tryProgram(stack: string, config: StackConfig): Promise<{ error: unknown; declared: DeclaredResource[] }> {
+  let result: { error: unknown; declared: DeclaredResource[] } | undefined;
+  await jest.isolateModulesAsync(async () => {
+    // A fresh copy of these helpers and of Pulumi's runtime, so each run starts from no state.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fresh = require("./program") as typeof import("./program");
+    const declared = fresh.mockStack(stack, config);
+    let error: unknown;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../../index");
+    } catch (thrown) {
+      error = thrown;
+    }
+    await fresh.settle();
+    result = { error, declared };
+  });
+  return result as { error: unknown; declared: DeclaredResource[] };
+}
+
 /** Resource options the program gave, by `type name`, recorded through a stack transformation. */
 export type DeclaredOptions = Map<string, pulumi.CustomResourceOptions>;
 
