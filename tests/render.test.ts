@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { parseSettings } from "../components/plan/settings";
+import { LOKI_DATASOURCE_UID } from "../components/plan/spec";
 import { renderPlanFiles, stackPlan } from "../components/plan/stack";
 import { loadStackSettings, main, renderStack } from "../scripts/render";
 import { productionConfig } from "./helpers/settings";
@@ -79,18 +80,29 @@ describe.each(["dev", "prod"])("the rendered %s stack", (stack) => {
     expect(loki.analytics).toEqual({ reporting_enabled: false });
   });
 
-  it("provisions exactly one Loki datasource, uid loki, proxy access, the default", () => {
+  it("provisions exactly one Loki datasource, uid LOKI_DATASOURCE_UID, proxy access, the default", () => {
     const datasources = YAML.parse(files()["grafana/provisioning/datasources/loki.yml"]);
     expect(datasources.apiVersion).toBe(1);
     expect(datasources.datasources).toHaveLength(1);
     const settings = loadStackSettings(stack, PROJECT);
     expect(datasources.datasources[0]).toMatchObject({
       type: "loki",
-      uid: "loki",
+      uid: LOKI_DATASOURCE_UID,
       access: "proxy",
       url: `http://${settings.siteName}-loki:3100`,
       isDefault: true,
     });
+  });
+
+  it("points the dashboard and every alert rule at the uid of the provisioned Loki datasource", () => {
+    const [datasource] = YAML.parse(files()["grafana/provisioning/datasources/loki.yml"]).datasources;
+    const dashboard = JSON.stringify(JSON.parse(files()["grafana/provisioning/dashboards/trust-apis.json"]).panels);
+    const dashboardLokiUids = [...dashboard.matchAll(/\{"type":"loki","uid":"([^"]*)"\}/g)].map((match) => match[1]);
+    const rules = YAML.parse(files()["grafana/provisioning/alerting/rules.yml"]).groups.flatMap((group: { rules: unknown[] }) => group.rules);
+    const ruleUids = rules.flatMap((rule: { data: Array<{ datasourceUid: string }> }) => rule.data.map((query) => query.datasourceUid)).filter((uid: string) => uid !== "__expr__");
+    expect(dashboardLokiUids.length).toBeGreaterThan(0);
+    expect(ruleUids.length).toBeGreaterThan(0);
+    expect(new Set([...dashboardLokiUids, ...ruleUids])).toEqual(new Set([datasource.uid]));
   });
 
   it("puts the dashboards in the Observability folder, read from where they are uploaded", () => {

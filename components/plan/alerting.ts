@@ -8,7 +8,7 @@ import * as YAML from "yaml";
 import { emailConfigured, minutesOf } from "./alert-settings";
 import { SecretValue } from "./secrets";
 import { Settings } from "./settings";
-import { SecretFileSpec, sortKeys } from "./spec";
+import { LOKI_DATASOURCE_UID, SecretFileSpec, sortKeys } from "./spec";
 
 /** Where the provisioning files go, under Grafana's provisioning folder. */
 export const ALERTING_FILES = { rules: "alerting/rules.yml", notifications: "alerting/notifications.yml" };
@@ -16,8 +16,6 @@ export const ALERTING_FILES = { rules: "alerting/rules.yml", notifications: "ale
 export const ALERT_FOLDER = "Observability";
 /** How often Grafana evaluates every rule. */
 export const EVALUATION_INTERVAL = "1m";
-/** The datasource every rule queries, provisioned as `datasources/loki.yml`. */
-export const LOKI_DATASOURCE_UID = "loki";
 /** The window of the failing and slow rules. */
 export const REQUEST_WINDOW_MINUTES = 5;
 /** The window of the lost-lines rule. */

@@ -13,6 +13,7 @@ import {
   dataVolume,
   DataVolume,
   lockedDown,
+  LOKI_DATASOURCE_UID,
   lokiInternalUrl,
   loggingNetworkName,
   stackLabels,
@@ -53,7 +54,10 @@ export function renderGrafanaProvisioning(settings: Settings): UploadSpec[] {
   });
   const apiNames = dashboardApiNames(settings);
   return [
-    file("datasources/loki.yml", renderTemplate(`${PROVISIONING}/datasources/loki.yml`, { lokiUrl: lokiInternalUrl(settings) })),
+    file(
+      "datasources/loki.yml",
+      renderTemplate(`${PROVISIONING}/datasources/loki.yml`, { lokiDatasourceUid: LOKI_DATASOURCE_UID, lokiUrl: lokiInternalUrl(settings) }),
+    ),
     file("dashboards/dashboards.yml", renderTemplate(`${PROVISIONING}/dashboards/dashboards.yml`, {})),
     file("dashboards/trust-apis.json", renderTrustApisDashboard(apiNames)),
     file(ALERTING_FILES.rules, renderAlertRules(settings, apiNames)),

@@ -124,6 +124,9 @@ export interface DataVolume {
 /** Port Loki listens on inside its container. */
 export const LOKI_HTTP_PORT = 3100;
 
+/** The uid of the Loki datasource Grafana is provisioned with (`datasources/loki.yml`), which the dashboard and the alert rules query. */
+export const LOKI_DATASOURCE_UID = "loki";
+
 /** The Docker label that marks a container for collection, and that the API containers carry. */
 export const DISCOVERY_LABEL = { name: "org.flip.logging.enabled", value: "true" };
 
