@@ -14,7 +14,7 @@
  */
 import { execSync } from "child_process";
 import { parseArgs } from "util";
-import { renderTrustApisDashboard } from "../components/plan/dashboard";
+import { DASHBOARD_DATASOURCE, renderTrustApisDashboard } from "../components/plan/dashboard";
 import { pythonJson, random } from "./contract-lines";
 import { fillVariables, panelStep } from "./bench/grafana-queries";
 
@@ -23,7 +23,6 @@ const APIS = ["trust-api", "data-access-api", "imaging-api"];
 const ALL = { api: ".+", level: ".+" };
 // Requests the browser has in flight at once against one Grafana (HTTP/1.1 connection limit).
 const BROWSER_CONCURRENCY = 6;
-const DASHBOARD_UID = "-- Dashboard --";
 
 /** One request of the known truth. */
 interface Request {
@@ -153,7 +152,7 @@ export function shippedTargets(dashboardJson: string): PanelTarget[] {
   const panels = (JSON.parse(dashboardJson) as { panels: DashboardPanel[] }).panels;
   return panels.flatMap((p) =>
     (p.targets ?? []).map((t): PanelTarget => {
-      if (t.datasource?.uid === DASHBOARD_UID) return { panel: p.title, refId: t.refId, kind: "reuse", expr: "", reusedPanelId: t.panelId };
+      if (t.datasource?.uid === DASHBOARD_DATASOURCE.uid) return { panel: p.title, refId: t.refId, kind: "reuse", expr: "", reusedPanelId: t.panelId };
       const expr = t.expr as string;
       const kind = t.queryType === "instant" ? "instant" : /^\s*\{/.test(expr) ? "logs" : "range";
       return { panel: p.title, refId: t.refId, kind, expr, minInterval: p.interval, maxLines: t.maxLines };

@@ -1,3 +1,5 @@
+import { renderTrustApisDashboard } from "../components/plan/dashboard";
+import { ORIGINAL, shippedTargets } from "../scripts/bench";
 import { fillVariables, formatDuration, panelStep, rateInterval, roundInterval } from "../scripts/bench/grafana-queries";
 
 const HOUR = 3_600_000;
@@ -41,5 +43,32 @@ describe("the benchmark's model of how Grafana queries Loki", () => {
     [1_500, "1500ms"],
   ])("writes %i ms as %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe("the benchmark's reading of the shipped dashboard", () => {
+  const shipped = shippedTargets(renderTrustApisDashboard(["trust-api", "data-access-api", "imaging-api"]));
+  const byPanel = (panel: string) => shipped.filter((t) => t.panel === panel);
+
+  it("times every panel the original design had, under the same title", () => {
+    expect([...new Set(shipped.map((t) => t.panel))]).toEqual([...new Set(ORIGINAL.map((t) => t.panel))]);
+  });
+
+  it("sends no query for Active APIs, which reuses the series of Request rate by API", () => {
+    const reused = JSON.parse(renderTrustApisDashboard(["trust-api"])).panels.find((p: { title: string }) => p.title === "Request rate by API");
+    expect(byPanel("Active APIs")).toEqual([{ panel: "Active APIs", refId: "A", kind: "reuse", expr: "", reusedPanelId: reused.id }]);
+  });
+
+  it.each([
+    ["Request rate", ["instant"], undefined, [undefined]],
+    ["p95 latency", ["range"], "1m", [undefined]],
+    ["Error rate by API: error lines and 5xx responses per second", ["range", "range"], "1m", [undefined, undefined]],
+    ["Slowest requests (1 s or longer, slowest first)", ["logs"], undefined, [1000]],
+    ["Recent errors", ["logs"], undefined, [500]],
+    ["All logs", ["logs"], undefined, [1000]],
+  ])("reads %s as Grafana sends it: its kinds of request, minimum interval and line limit", (panel, kinds, minInterval, maxLines) => {
+    expect(byPanel(panel).map((t) => t.kind)).toEqual(kinds);
+    expect(byPanel(panel).map((t) => t.minInterval)).toEqual(kinds.map(() => minInterval));
+    expect(byPanel(panel).map((t) => t.maxLines)).toEqual(maxLines);
   });
 });

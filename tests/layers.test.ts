@@ -29,6 +29,19 @@ describe("the plan layer", () => {
   });
 });
 
+describe("the dashboard", () => {
+  it("keeps its LogQL in a module that imports nothing, so queries change without the panel layout", () => {
+    expect(importsOf("components/plan/dashboard-queries.ts")).toEqual([]);
+  });
+
+  it("is the one file that builds with the Foundation SDK", () => {
+    const users = [...filesIn("components/plan"), ...filesIn("components/resources")].filter((file) =>
+      importsOf(file).some((source) => source.startsWith("@grafana/grafana-foundation-sdk/")),
+    );
+    expect(users).toEqual(["components/plan/dashboard.ts"]);
+  });
+});
+
 describe("sibling services", () => {
   it.each(["components/plan", "components/resources"])("in %s do not import each other", (folder) => {
     for (const service of SERVICES) {

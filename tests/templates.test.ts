@@ -25,7 +25,7 @@ describe("config file templates", () => {
     );
   });
 
-  it("treats every double-brace name as a placeholder, which is why the dashboard JSON is not a template", () => {
+  it("treats every double-brace name as a placeholder, so a Grafana legend such as {{api}} cannot sit in a template", () => {
     expect(() => fillTemplate('"legendFormat": "{{api}}"', {})).toThrow("no value for placeholder {{ api }}");
   });
 });

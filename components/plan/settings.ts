@@ -59,7 +59,8 @@ export type DockerHost =
 /** The production default for `volumeRoot`. */
 export const PRODUCTION_VOLUME_ROOT = "/opt/flip/volumes";
 
-const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
+/** Python's log levels, lowest first: the values of `logLevel` and of the dashboard's level dropdown. */
+export const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 const PRODUCTION_RESTART_POLICIES: readonly RestartPolicy[] = ["always", "unless-stopped"];
 const MIN_RETENTION_HOURS = 24;
 
