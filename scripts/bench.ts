@@ -7,7 +7,8 @@
  *     [--hours 1 --rps 20 --rounds 5 --restart "<command that restarts both Lokis>"]
  *
  * `--loki` runs the project's rendered Loki config, `--baseline` the original one (the same
- * Loki when omitted). Both get the same lines, pushed at full speed as Alloy replays a backlog;
+ * Loki when omitted). Both get the same lines, pushed at full speed as Alloy replays a backlog,
+ * ours with the structured metadata the project's Alloy attaches, the original's without;
  * refused pushes (429) are counted. Each round restarts both Lokis (`--restart`, so every cache
  * is empty), then loads the dashboard cold over the range ending a minute ago and refreshes it
  * a minute later, as auto-refresh does; the order of the two designs alternates by round.
@@ -15,7 +16,7 @@
 import { execSync } from "child_process";
 import { parseArgs } from "util";
 import { DASHBOARD_DATASOURCE, renderTrustApisDashboard } from "../components/plan/dashboard";
-import { pythonJson, random } from "./contract-lines";
+import { pythonJson, random, structuredMetadataOf } from "./contract-lines";
 import { fillVariables, panelStep } from "./bench/grafana-queries";
 
 const MINUTE = 60_000;
@@ -49,7 +50,8 @@ const ROUTES: number[][][] = [
 // demo.py's outcome shares and background lines (ERROR, INFO, WARNING weights 1, 3, 2).
 const P = { exception: 0.02, serverError: 0.03, clientError: 0.08, background: 0.15 };
 
-type Stream = { stream: Record<string, string>; values: Array<[string, string]> };
+type Entry = [string, string] | [string, string, Record<string, string>];
+type Stream = { stream: Record<string, string>; values: Entry[] };
 
 /** Lines of `hours` ending at `end`, `rps` requests a second per API, by minute, and their truth. */
 function generate(end: number, hours: number, rps: number): { minutes: Map<number, Map<string, Stream>>; truth: Truth } {
@@ -68,7 +70,7 @@ function generate(end: number, hours: number, rps: number): { minutes: Map<numbe
     const stream: Stream = streams.get(key) ?? { stream: labels, values: [] };
     streams.set(key, stream);
     const record = { timestamp: new Date(time).toISOString(), level, api: name, logger: name.replace(/-/g, "_"), message: `${event} ${fields.path ?? ""}`, event, ...fields };
-    stream.values.push([`${BigInt(Math.round(time * 1000)) * 1000n}`, pythonJson(record)]);
+    stream.values.push([`${BigInt(Math.round(time * 1000)) * 1000n}`, pythonJson(record), structuredMetadataOf(record)]);
     truth.lines.push(time);
     if (level === "ERROR") truth.errorLines.push({ api, time });
   };
@@ -103,24 +105,26 @@ function generate(end: number, hours: number, rps: number): { minutes: Map<numbe
 }
 
 /** Pushes minute by minute at full speed, as Alloy replays a backlog; counts the pushes Loki refused with 429. */
-async function push(lokis: string[], minutes: Map<number, Map<string, Stream>>): Promise<{ bytes: number; seconds: number; refused: Record<string, number> }> {
-  const refused: Record<string, number> = Object.fromEntries(lokis.map((l) => [l, 0]));
+async function push(lokis: Array<{ url: string; metadata: boolean }>, minutes: Map<number, Map<string, Stream>>): Promise<{ bytes: number; seconds: number; refused: Record<string, number> }> {
+  const refused: Record<string, number> = Object.fromEntries(lokis.map((l) => [l.url, 0]));
   let bytes = 0;
   const began = Date.now();
   for (const minute of [...minutes.keys()].sort((a, b) => a - b)) {
     const streams = [...minutes.get(minute)!.values()].map((s) => ({ ...s, values: s.values.sort((a, b) => (BigInt(a[0]) < BigInt(b[0]) ? -1 : 1)) }));
-    const body = JSON.stringify({ streams });
-    bytes += body.length;
+    const withMetadata = JSON.stringify({ streams });
+    const without = JSON.stringify({ streams: streams.map((s) => ({ ...s, values: s.values.map(([time, line]) => [time, line]) })) });
     for (const loki of lokis) {
+      const body = loki.metadata ? withMetadata : without;
+      bytes += body.length;
       for (;;) {
-        const response = await fetch(`${loki}/loki/api/v1/push`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+        const response = await fetch(`${loki.url}/loki/api/v1/push`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
         if (response.status === 429) {
-          refused[loki]++;
+          refused[loki.url]++;
           await response.text();
           await new Promise((resolve) => setTimeout(resolve, 500));
           continue;
         }
-        if (!response.ok) throw new Error(`push refused by ${loki}: ${response.status} ${await response.text()}`);
+        if (!response.ok) throw new Error(`push refused by ${loki.url}: ${response.status} ${await response.text()}`);
         break;
       }
     }
@@ -319,6 +323,30 @@ function record(series: Series, kind: "cold" | "refresh", load: { wallMs: number
 
 const emptySeries = (): Series => ({ cold: [], refresh: [], panelCold: new Map(), panelRefresh: new Map() });
 
+/** Each panel's targets alone after a restart (empty caches), designs interleaved; prints the median per panel. */
+async function timeAlone(designs: Array<{ name: string; loki: string; targets: PanelTarget[] }>, rounds: number, rangeMs: number, restart?: string): Promise<void> {
+  const panels = [...new Set(designs.flatMap((d) => d.targets.map((t) => t.panel)))];
+  const times = new Map<string, number[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const panel of panels) {
+      for (const design of round % 2 === 0 ? designs : [...designs].reverse()) {
+        const targets = design.targets.filter((t) => t.panel === panel);
+        if (targets.length === 0) continue;
+        if (restart) execSync(restart, { stdio: "ignore" });
+        const end = Math.floor(Date.now() / 1000) * 1000 - MINUTE;
+        const { wallMs } = await loadDashboard(design.loki, targets, end, rangeMs);
+        const key = `${design.name}/${panel}`;
+        times.set(key, [...(times.get(key) ?? []), wallMs]);
+      }
+    }
+  }
+  console.log(`\neach panel alone, cold, median of ${rounds} rounds, ms`);
+  console.log(["panel", ...designs.map((d) => d.name)].join(" | "));
+  for (const panel of panels) console.log([panel, ...designs.map((d) => (times.has(`${d.name}/${panel}`) ? median(times.get(`${d.name}/${panel}`)!).toFixed(0) : "-"))].join(" | "));
+  const sums = designs.map((d) => panels.reduce((sum, panel) => sum + (times.has(`${d.name}/${panel}`) ? median(times.get(`${d.name}/${panel}`)!) : 0), 0));
+  console.log(["sum", ...sums.map((x) => x.toFixed(0))].join(" | "));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -330,6 +358,8 @@ async function main(): Promise<void> {
       restart: { type: "string" },
       // With --skip-push: the end of the lines an earlier run pushed (it prints it), to rebuild their truth.
       "skip-push": { type: "boolean", default: false },
+      // Also time each panel alone on freshly restarted Lokis: its cost without the others in flight.
+      alone: { type: "boolean", default: false },
       end: { type: "string" },
     },
   });
@@ -342,9 +372,10 @@ async function main(): Promise<void> {
   const { minutes, truth } = generate(dataEnd, hours, Number(values.rps));
   console.log(`data: ${hours} h at ${values.rps} req/s per API, ${truth.lines.length} lines, ${truth.requests.length} finished requests, ending ${new Date(dataEnd).toISOString()}`);
   if (!values["skip-push"]) {
-    const pushed = await push([...new Set([ours, baseline])], minutes);
+    const lokis = ours === baseline ? [{ url: ours, metadata: true }] : [{ url: ours, metadata: true }, { url: baseline, metadata: false }];
+    const pushed = await push(lokis, minutes);
     const refused = Object.entries(pushed.refused).map(([loki, n]) => `${loki} ${n}`).join(", ");
-    console.log(`pushed ${(pushed.bytes / 1e6).toFixed(0)} MB per Loki in ${pushed.seconds.toFixed(0)} s, one push a minute of lines; 429 answers: ${refused}`);
+    console.log(`pushed ${(pushed.bytes / 1e6).toFixed(0)} MB in ${pushed.seconds.toFixed(0)} s, one push a minute of lines; 429 answers: ${refused}`);
   }
   minutes.clear();
   const shipped = shippedTargets(renderTrustApisDashboard(APIS));
@@ -371,6 +402,7 @@ async function main(): Promise<void> {
     const [o, b] = designs.map((d) => d.series);
     console.log(`round ${round + 1}: ours cold ${o.cold[round].toFixed(0)} ms, refresh ${o.refresh[round].toFixed(0)} ms; original cold ${b.cold[round].toFixed(0)} ms, refresh ${b.refresh[round].toFixed(0)} ms`);
   }
+  if (values.alone) await timeAlone(designs, Number(values.rounds), rangeMs, values.restart);
   const [o, b] = designs.map((d) => d.series);
   console.log(`\nmedian of ${values.rounds} rounds, ms (per panel: its slowest target, all targets in flight as Grafana sends them)`);
   console.log(["panel", "ours cold", "orig cold", "ours refresh", "orig refresh"].join(" | "));

@@ -1,6 +1,17 @@
 /**
  * Pieces shared by the scripts that write contract lines of known truth into a Loki.
  */
+import schema from "../contract/log-line.schema.json";
+
+/** The fields Alloy attaches to a line as structured metadata: those the log contract marks so. */
+export const STRUCTURED_METADATA: readonly string[] = Object.entries(schema.properties)
+  .filter(([, spec]) => (spec as Record<string, unknown>)["x-loki-structured-metadata"] === true)
+  .map(([name]) => name);
+
+/** A line's structured metadata as Alloy attaches it: each marked field the record has, as text. */
+export function structuredMetadataOf(record: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(STRUCTURED_METADATA.filter((name) => record[name] !== undefined).map((name) => [name, String(record[name])]));
+}
 
 /** A small seeded generator, so every run writes the same lines (timestamps aside). */
 export function random(seed: number): () => number {

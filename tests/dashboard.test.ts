@@ -6,7 +6,7 @@ import { parseSettings } from "../components/plan/settings";
 import { LOKI_DATASOURCE_UID, sortKeys } from "../components/plan/spec";
 import schema from "../contract/log-line.schema.json";
 import { configOf } from "./helpers/settings";
-import { analyseQuery, GrafanaVariable, interpolate, labelsSetByAlloy, VariableSelection } from "./helpers/logql";
+import { analyseQuery, GrafanaVariable, interpolate, labelsSetByAlloy, structuredMetadataSetByAlloy, VariableSelection } from "./helpers/logql";
 
 const DEFAULT_APIS = ["trust-api", "data-access-api", "imaging-api"];
 const rendered = renderTrustApisDashboard(DEFAULT_APIS);
@@ -14,7 +14,9 @@ const dashboard = JSON.parse(rendered);
 const variables: GrafanaVariable[] = dashboard.templating.list;
 const queries = panelQueries(rendered);
 
-const alloyLabels = new Set(labelsSetByAlloy(renderAlloyConfig(parseSettings(configOf({}), "dev"))));
+const alloyConfig = renderAlloyConfig(parseSettings(configOf({}), "dev"));
+const alloyLabels = new Set(labelsSetByAlloy(alloyConfig));
+const alloyMetadata = new Set(structuredMetadataSetByAlloy(alloyConfig));
 const contractFields = new Set(Object.keys(schema.properties));
 // Labels Loki itself adds to a line that failed a stage.
 const LOKI_ERROR_LABELS = new Set(["__error__", "__error_details__"]);
@@ -65,17 +67,17 @@ describe("Trust APIs dashboard queries", () => {
   });
 
   it.each(queries.map((q) => ({ name: `${q.panelTitle} ${q.refId}`, expr: interpolate(q.expr, variables, { api: "All", level: "All" }) })))(
-    "$name uses only stream labels that Alloy sets and fields that the log contract defines",
+    "$name uses only stream labels and structured metadata that Alloy sets and fields that the log contract defines",
     ({ expr }) => {
       const analysis = analyseQuery(expr, alloyLabels);
       const extracted = analysis.extractions.map((e) => e.label);
       for (const e of analysis.extractions) expect(contractFields).toContain(e.expression);
       for (const label of analysis.selectors.flat().map((m) => m.label)) expect(alloyLabels).toContain(label);
       for (const label of [...analysis.labelFilters, ...analysis.groupings, ...analysis.unwraps]) {
-        const known = LOKI_ERROR_LABELS.has(label) || alloyLabels.has(label) || (extracted.includes(label) && contractFields.has(label));
+        const known = LOKI_ERROR_LABELS.has(label) || alloyLabels.has(label) || alloyMetadata.has(label) || (extracted.includes(label) && contractFields.has(label));
         expect({ label, known }).toEqual({ label, known: true });
       }
-      for (const label of analysis.unwraps) expect(extracted).toContain(label);
+      for (const label of analysis.unwraps) expect([...extracted, ...alloyMetadata]).toContain(label);
     },
   );
 
@@ -168,38 +170,15 @@ describe("Trust APIs dashboard queries", () => {
       .filter((n) => !["targetField", "field", "names"].includes(n));
     const expressions = analyse(panel(/^Slowest requests/).targets![0].expr).extractions.map((e) => e.label);
     for (const name of named) {
-      expect({ name, known: name === "Time" || (contractFields.has(name) && (expressions.includes(name) || alloyLabels.has(name))) }).toEqual({ name, known: true });
+      expect({ name, known: name === "Time" || (contractFields.has(name) && (expressions.includes(name) || alloyLabels.has(name) || alloyMetadata.has(name))) }).toEqual({ name, known: true });
     }
   });
 
-  const fixtureLines = fs
-    .readFileSync(path.join(__dirname, "fixtures", "log-lines", "valid.jsonl"), "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "");
-  const prefiltered = queries.filter((q) => analyse(q.expr).lineFilters.length > 0);
-
-  it.each(prefiltered.map((q) => ({ name: `${q.panelTitle} ${q.refId}`, expr: q.expr })))(
-    "$name: the line filter that spares the parser never drops a contract line the exact filter keeps",
-    ({ expr }) => {
-      const analysis = analyse(expr);
-      const matchesAnchored = (re: string, value: unknown) => typeof value === "string" && new RegExp(`^(?:${re})$`).test(value);
-      const inStream = (record: Record<string, unknown>) =>
-        analysis.selectors[0].every((m) => (m.op === "=" ? record[m.label] === m.value : m.op === "=~" ? matchesAnchored(m.value, record[m.label]) : false));
-      const keptByExactFilter = (record: Record<string, unknown>) =>
-        analysis.numberFilters.every((f) => {
-          const v = Number(record[f.label]);
-          return { ">": v > f.value, ">=": v >= f.value, "<": v < f.value, "<=": v <= f.value, "==": v === f.value, "=": v === f.value, "!=": v !== f.value }[f.op];
-        });
-      const passesLineFilters = (line: string) =>
-        analysis.lineFilters.every((f) => (f.op === "|=" ? line.includes(f.value) : f.op === "|~" ? new RegExp(f.value).test(line) : false));
-      const stream = fixtureLines.filter((line) => inStream(JSON.parse(line)));
-      const kept = stream.filter((line) => keptByExactFilter(JSON.parse(line)));
-      expect(kept.length).toBeGreaterThan(0);
-      for (const line of kept) expect({ line, passes: passesLineFilters(line) }).toEqual({ line, passes: true });
-      // The filter earns its place only if it spares the parser some lines.
-      expect(stream.filter((line) => !passesLineFilters(line)).length).toBeGreaterThan(0);
-    },
-  );
+  // Parsing a field Alloy already attached would spend the parse for nothing, and Loki would
+  // name the parsed copy `<field>_extracted`.
+  it.each(queries.map((q) => ({ name: `${q.panelTitle} ${q.refId}`, expr: q.expr })))("$name parses no field that Alloy attaches as structured metadata", ({ expr }) => {
+    for (const e of analyse(expr).extractions) expect(alloyMetadata).not.toContain(e.label);
+  });
 
   it("shows one legend entry per API in the by-API time series", () => {
     for (const p of panels.filter((p) => /by API/.test(p.title))) {
@@ -272,6 +251,24 @@ describe("LogQL checks catch what the grammar accepts but Loki or this project r
 
   it("reports a grammar error as such", () => {
     expect(analyseQuery('sum(rate({api="a"} [$__rate_interval]))').syntaxErrors).not.toEqual([]);
+  });
+});
+
+describe("Structured metadata attached by the rendered Alloy config", () => {
+  it("is every field the log contract marks as structured metadata, and none of them is also a label", () => {
+    const marked = Object.entries(schema.properties)
+      .filter(([, spec]) => (spec as Record<string, unknown>)["x-loki-structured-metadata"] === true)
+      .map(([name]) => name)
+      .sort();
+    expect([...alloyMetadata]).toEqual(marked);
+    expect(marked).toEqual(["duration_ms", "status_code"]);
+    for (const name of marked) expect(alloyLabels).not.toContain(name);
+  });
+
+  it("comes from fields stage.json extracts first", () => {
+    const json = /stage\.json \{[\s\S]*?\n {2}\}/.exec(alloyConfig)?.[0] ?? "";
+    for (const name of alloyMetadata) expect(json).toMatch(new RegExp(`\\b${name}\\s+= ""`));
+    expect(alloyConfig.indexOf("stage.json")).toBeLessThan(alloyConfig.indexOf("stage.structured_metadata"));
   });
 });
 

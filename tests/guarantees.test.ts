@@ -201,7 +201,7 @@ describe("what Alloy collects", () => {
     const labelsBlock = /stage\.labels \{[\s\S]*?\n {2}\}/.exec(alloy)?.[0] ?? "";
     expect(labelsBlock).toMatch(/api\s+= ""/);
     expect(labelsBlock).not.toContain("request_id");
-    expect(alloy).toMatch(/request_id = ""/);
+    expect(alloy).toMatch(/request_id\s+= ""/);
   });
 });
 

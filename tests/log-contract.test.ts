@@ -18,6 +18,7 @@ function fixtureLines(name: string): Array<{ line: number; text: string; record:
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
 ajv.addKeyword("x-loki-label");
+ajv.addKeyword("x-loki-structured-metadata");
 addFormats(ajv);
 const validate = ajv.compile(schema);
 

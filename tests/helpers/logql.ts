@@ -369,10 +369,18 @@ function isErrorGuard(query: string, filter: SyntaxNode): boolean {
  * the keys of `stage.labels { values = {...} }`.
  */
 export function labelsSetByAlloy(alloyConfig: string): string[] {
-  const labels = new Set<string>();
+  const labels = new Set<string>(stageValues(alloyConfig, "labels"));
   for (const match of alloyConfig.matchAll(/^\s*target_label\s*=\s*"([^"]+)"/gm)) labels.add(match[1]);
-  for (const block of alloyConfig.matchAll(/stage\.labels\s*\{\s*values\s*=\s*\{([^}]*)\}/g)) {
-    for (const key of block[1].matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=/gm)) labels.add(key[1]);
-  }
   return [...labels].sort();
+}
+
+/** The structured metadata a rendered Alloy config attaches to a line: the keys of `stage.structured_metadata { values = {...} }`. */
+export function structuredMetadataSetByAlloy(alloyConfig: string): string[] {
+  return stageValues(alloyConfig, "structured_metadata").sort();
+}
+
+/** The keys of every `stage.<stage> { values = {...} }` block. */
+function stageValues(alloyConfig: string, stage: string): string[] {
+  const blocks = alloyConfig.matchAll(new RegExp(`stage\\.${stage}\\s*\\{\\s*values\\s*=\\s*\\{([^}]*)\\}`, "g"));
+  return [...blocks].flatMap((block) => [...block[1].matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=/gm)].map((key) => key[1]));
 }
