@@ -66,7 +66,6 @@ describe("the shared pieces of the dashboard's queries", () => {
 
 // The exact text of every query the dashboard sends. A change of query changes this table.
 const NAMED_QUERIES: Array<[keyof typeof queries, string]> = [
-  ["REQUEST_RATE", 'sum(rate({api=~"$api", event=~"request.completed|request.failed"} [$__range]))'],
   ["ERROR_LINE_COUNT", 'sum(count_over_time({api=~"$api", level=~"ERROR|CRITICAL"} [$__range]))'],
   [
     "RESPONSE_5XX_COUNT",

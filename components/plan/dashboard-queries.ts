@@ -95,8 +95,6 @@ const RESPONSES_5XX = logQuery(COMPLETED_REQUESTS, labelFilter("status_code >= 5
 /** The 95th percentile of completed requests' `duration_ms` (structured metadata) per step, grouped `by`. */
 const p95Duration = (by: readonly string[]) => rangeAggregation("quantile_over_time", logQuery(COMPLETED_REQUESTS, unwrap("duration_ms")), EACH_STEP, { parameter: 0.95, by });
 
-/** Request rate: finished requests per second over the time range. */
-export const REQUEST_RATE = sum(rangeAggregation("rate", FINISHED_REQUESTS, WHOLE_RANGE));
 /** Errors: ERROR and CRITICAL lines in the time range. */
 export const ERROR_LINE_COUNT = sum(rangeAggregation("count_over_time", ERROR_LINES, WHOLE_RANGE));
 /** Errors: 5xx responses in the time range. */

@@ -45,7 +45,7 @@ export const DASHBOARD_DATASOURCE: dashboard.DataSourceRef = { type: "datasource
 // Loki caches results per step, so a refresh recomputes only the newest minute.
 const ONE_MINUTE = "1m";
 
-/** The panel Active APIs reuses: it counts the series of Request rate by API. */
+/** The panel Request rate and Active APIs reuse: they add up and count its series. */
 const REQUEST_RATE_BY_API_PANEL_ID = 5;
 
 /** The columns of the slowest-requests table, in order: fields of the log contract and Grafana's `Time`. */
@@ -54,6 +54,11 @@ const SLOW_REQUEST_COLUMNS = ["Time", "api", "method", "path", "status_code", "d
 /** A Loki query in code mode. */
 function lokiQuery(refId: string, expr: string, queryType: loki.LokiQueryType): loki.DataqueryBuilder {
   return new loki.DataqueryBuilder().refId(refId).datasource(LOKI).editorMode(loki.QueryEditorMode.Code).expr(expr).queryType(queryType);
+}
+
+/** A target that takes another panel's query results instead of querying Loki. */
+function reuse(panelId: number): datasource.DataqueryBuilder {
+  return new datasource.DataqueryBuilder().refId("A").datasource(DASHBOARD_DATASOURCE).panelId(panelId);
 }
 
 /** Absolute thresholds: `base` below the first step, then each `[value, color]` from its value up. */
@@ -241,14 +246,17 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
       statPanel(
         1,
         "Request rate",
-        "Requests per second across the selected APIs, averaged over the time range. A request ends with exactly one request.completed (any status, 5xx included) or request.failed (unhandled exception) line; both are counted, so every finished request counts once.",
+        "Requests per second across the selected APIs: the per-minute total of Request rate by API, whose data this panel reuses without a query of its own, averaged over the minutes of the time range in which any request finished. A request ends with exactly one request.completed (any status, 5xx included) or request.failed (unhandled exception) line; both are counted, so every finished request counts once.",
       )
+        .datasource(DASHBOARD_DATASOURCE)
         .unit("reqps")
         .decimals(2)
         .noValue("0")
         .thresholds(thresholds("green"))
-        .reduceOptions(reduce(["lastNotNull"]))
-        .withTarget(lokiQuery("A", queries.REQUEST_RATE, loki.LokiQueryType.Instant).legendFormat("requests/s")),
+        .reduceOptions(reduce(["mean"]))
+        .withTarget(reuse(REQUEST_RATE_BY_API_PANEL_ID))
+        .withTransformation({ id: "joinByField", options: { byField: "Time", mode: "outer" } })
+        .withTransformation({ id: "calculateField", options: { mode: "reduceRow", reduce: { reducer: "sum" }, replaceFields: true, alias: "requests/s" } }),
     )
     .withPanel(
       statPanel(
@@ -290,7 +298,7 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
         .noValue("0")
         .thresholds(thresholds("red", [1, "green"]))
         .reduceOptions(reduce(["count"], "/^Count$/"))
-        .withTarget(new datasource.DataqueryBuilder().refId("A").datasource(DASHBOARD_DATASOURCE).panelId(REQUEST_RATE_BY_API_PANEL_ID))
+        .withTarget(reuse(REQUEST_RATE_BY_API_PANEL_ID))
         .withTransformation({ id: "reduce", options: { mode: "seriesToRows", reducers: ["count"], includeTimeField: false } }),
     )
     .withPanel(
