@@ -8,7 +8,8 @@
  *
  * `--loki` runs the project's rendered Loki config, `--baseline` the original one (the same
  * Loki when omitted). Both get the same lines, pushed at full speed as Alloy replays a backlog,
- * ours with the structured metadata the project's Alloy attaches, the original's without;
+ * ours with the status_class label and structured metadata the project's Alloy adds, the
+ * original's without;
  * refused pushes (429) are counted. Each round restarts both Lokis (`--restart`, so every cache
  * is empty), then loads the dashboard cold over the range ending a minute ago and refreshes it
  * a minute later, as auto-refresh does; the order of the two designs alternates by round.
@@ -62,8 +63,10 @@ function generate(end: number, hours: number, rps: number): { minutes: Map<numbe
   const add = (api: number, time: number, level: string, event: string, fields: Record<string, unknown>) => {
     if (time >= end) return;
     const name = APIS[api];
-    const labels = { container: `bench-${name}`, service: name, project: "bench", api: name, level, event };
-    const key = `${name}/${level}/${event}`;
+    // status_class as the project's Alloy sets it; the original design had no such label.
+    const statusClass: Record<string, string> = typeof fields.status_code === "number" ? { status_class: `${String(fields.status_code)[0]}xx` } : {};
+    const labels: Record<string, string> = { container: `bench-${name}`, service: name, project: "bench", api: name, level, event, ...statusClass };
+    const key = Object.values(labels).join("/");
     const minute = Math.floor(time / MINUTE);
     const streams = minutes.get(minute) ?? new Map<string, Stream>();
     minutes.set(minute, streams);
@@ -112,7 +115,12 @@ async function push(lokis: Array<{ url: string; metadata: boolean }>, minutes: M
   for (const minute of [...minutes.keys()].sort((a, b) => a - b)) {
     const streams = [...minutes.get(minute)!.values()].map((s) => ({ ...s, values: s.values.sort((a, b) => (BigInt(a[0]) < BigInt(b[0]) ? -1 : 1)) }));
     const withMetadata = JSON.stringify({ streams });
-    const without = JSON.stringify({ streams: streams.map((s) => ({ ...s, values: s.values.map(([time, line]) => [time, line]) })) });
+    const without = JSON.stringify({
+      streams: streams.map(({ stream, values }) => ({
+        stream: Object.fromEntries(Object.entries(stream).filter(([label]) => label !== "status_class")),
+        values: values.map(([time, line]) => [time, line]),
+      })),
+    });
     for (const loki of lokis) {
       const body = loki.metadata ? withMetadata : without;
       bytes += body.length;

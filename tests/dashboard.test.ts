@@ -133,7 +133,7 @@ describe("Trust APIs dashboard queries", () => {
     const [lines, responses] = (p.targets ?? []).map((t) => analyse(t.expr));
     expect(lines.selectors[0]).toContainEqual({ label: "level", op: "=~", value: "ERROR|CRITICAL" });
     expect(responses.selectors[0]).toContainEqual({ label: "event", op: "=", value: "request.completed" });
-    expect(responses.numberFilters).toEqual([{ label: "status_code", op: ">=", value: 500 }]);
+    expect(responses.selectors[0]).toContainEqual({ label: "status_class", op: "=", value: "5xx" });
   });
 
   it("counts in Active APIs the series of Request rate by API, one per selected API, without a query of its own", () => {
@@ -271,8 +271,16 @@ describe("Structured metadata attached by the rendered Alloy config", () => {
 });
 
 describe("Labels set by the rendered Alloy config", () => {
-  it("are the container labels plus the three promoted from the line", () => {
-    expect([...alloyLabels]).toEqual(["api", "container", "event", "level", "project", "service"]);
+  it("are the container labels, the three promoted from the line and the status class", () => {
+    expect([...alloyLabels]).toEqual(["api", "container", "event", "level", "project", "service", "status_class"]);
+  });
+
+  it("take the status class from a three-digit status_code only, through a template Alloy runs before stage.labels", () => {
+    const template = /stage\.template \{\s*source\s+= "status_class"\s*template\s+= "(.*)"\s*\}/.exec(alloyConfig);
+    // Alloy runs this Go template with sprig's functions: 503 gives "5xx"; a missing or odd
+    // status_code gives "", which removes the key, so no label is set.
+    expect(template?.[1]).toBe('{{ if regexMatch \\"^[1-5][0-9][0-9]$\\" (toString .status_code) }}{{ substr 0 1 .status_code }}xx{{ end -}}');
+    expect(alloyConfig.indexOf("stage.template")).toBeLessThan(alloyConfig.indexOf("stage.labels"));
   });
 
   it("include every field the log contract marks as a Loki label", () => {

@@ -278,7 +278,7 @@ describe("the redaction stages in the Alloy config", () => {
   const kinds = (config: string) => processStages(config, "api_logs").map((stage) => stage.kind);
 
   it("run first in loki.process, so the labels and request_id are read from the redacted line", () => {
-    expect(kinds(alloyWith(SITE_PATTERNS))).toEqual([...Array(9).fill("stage.replace"), "stage.json", "stage.labels", "stage.structured_metadata"]);
+    expect(kinds(alloyWith(SITE_PATTERNS))).toEqual([...Array(9).fill("stage.replace"), "stage.json", "stage.template", "stage.labels", "stage.structured_metadata"]);
   });
 
   it("are the e-mail and NHS number rules when a site adds no pattern", () => {
