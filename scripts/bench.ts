@@ -280,10 +280,11 @@ function checkTruth(timed: Timed[], truth: Truth, end: number, rangeMs: number):
   };
   const rate = answerOf(/^Request rate$/);
   if (rate?.target.kind === "reuse") {
-    // As the panel's transformations compute it (tests/grafana-panels.test.ts): the series joined
-    // by time, added up per point, and the mean of those totals.
+    // As the panel's transformations compute it (tests/grafana-panels.test.ts): every series of the
+    // panel, its zero target included, joined by time and added up per point; the mean of those totals.
     const totals = new Map<number, number>();
-    for (const s of answerOf(/^Request rate by API/)?.answer?.result ?? []) for (const [time, v] of s.values ?? []) totals.set(Number(time), (totals.get(Number(time)) ?? 0) + Number(v));
+    const byApiTargets = timed.filter((t) => /^Request rate by API/.test(t.target.panel));
+    for (const s of byApiTargets.flatMap((t) => t.answer?.result ?? [])) for (const [time, v] of s.values ?? []) totals.set(Number(time), (totals.get(Number(time)) ?? 0) + Number(v));
     const shown = [...totals.values()].reduce((a, b) => a + b, 0) / totals.size;
     near("Request rate (from Request rate by API)", shown, requests.length / seconds, 0.05);
   } else near("Request rate", scalar(rate), requests.length / seconds, 0.01);

@@ -76,6 +76,7 @@ const NAMED_QUERIES: Array<[keyof typeof queries, string]> = [
     'quantile_over_time(0.95, {api=~"$api", event="request.completed"} | unwrap duration_ms | __error__="" [$__interval]) by ()',
   ],
   ["REQUEST_RATE_BY_API", 'sum by (api) (rate({api=~"$api", event=~"request.completed|request.failed"} [$__interval]))'],
+  ["ZERO_EVERY_STEP", "vector(0)"],
   ["ERROR_LINE_RATE_BY_API", 'sum by (api) (rate({api=~"$api", level=~"ERROR|CRITICAL"} [$__interval]))'],
   [
     "RESPONSE_5XX_RATE_BY_API",

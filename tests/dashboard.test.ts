@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderAlloyConfig } from "../components/plan/alloy";
 import { DASHBOARD_DATASOURCE, panelQueries, renderTrustApisDashboard } from "../components/plan/dashboard";
+import { ZERO_EVERY_STEP } from "../components/plan/dashboard-queries";
 import { parseSettings } from "../components/plan/settings";
 import { LOKI_DATASOURCE_UID, sortKeys } from "../components/plan/spec";
 import schema from "../contract/log-line.schema.json";
@@ -28,7 +29,7 @@ interface Panel {
   gridPos: { x: number; y: number; w: number; h: number };
   datasource?: { type: string; uid: string };
   interval?: string;
-  targets?: Array<{ datasource?: { type: string; uid: string }; legendFormat?: string; queryType?: string; expr: string; panelId?: number }>;
+  targets?: Array<{ refId: string; datasource?: { type: string; uid: string }; legendFormat?: string; queryType?: string; expr: string; panelId?: number }>;
   fieldConfig?: { defaults: { unit?: string } };
   transformations?: Array<{ id: string; options: Record<string, unknown> }>;
   options?: { sortBy?: Array<{ displayName: string; desc: boolean }>; reduceOptions?: { calcs: string[] } };
@@ -110,7 +111,7 @@ describe("Trust APIs dashboard queries", () => {
   ])("%s is per second: it uses rate() and a per-second unit", (_name, title, unit) => {
     const p = panel(title);
     expect(p.fieldConfig?.defaults.unit).toBe(unit);
-    for (const t of p.targets ?? []) expect(t.expr).toMatch(/\brate\(/);
+    for (const t of (p.targets ?? []).filter((t) => t.expr !== ZERO_EVERY_STEP)) expect(t.expr).toMatch(/\brate\(/);
     expect(p.title + (p.fieldConfig?.defaults.unit ?? "")).toMatch(/per second|rate|\/s|reqps/i);
   });
 
@@ -142,7 +143,10 @@ describe("Trust APIs dashboard queries", () => {
     expect(active.datasource).toEqual(DASHBOARD_DATASOURCE);
     // withTransforms: false, the SDK's explicit default: the source panel's series as its query returned them.
     expect(active.targets).toEqual([{ refId: "A", datasource: DASHBOARD_DATASOURCE, panelId: source.id, withTransforms: false }]);
-    expect(active.transformations).toEqual([{ id: "reduce", options: { mode: "seriesToRows", reducers: ["count"], includeTimeField: false } }]);
+    expect(active.transformations).toEqual([
+      { id: "filterByRefId", options: { include: "A" } },
+      { id: "reduce", options: { mode: "seriesToRows", reducers: ["count"], includeTimeField: false } },
+    ]);
     expect(active.options?.reduceOptions?.calcs).toEqual(["count"]);
     const expr = source.targets![0].expr;
     expect(expr).toMatch(/^sum by \(api\) /);
@@ -178,9 +182,19 @@ describe("Trust APIs dashboard queries", () => {
     for (const e of analyse(expr).extractions) expect(alloyMetadata).not.toContain(e.label);
   });
 
+  it("draws no line for Request rate by API's zero target, which only Request rate uses", () => {
+    const p = panel(/^Request rate by API/) as Panel & { fieldConfig: { overrides: unknown[] } };
+    expect(p.targets?.map((t) => t.expr)).toContain(ZERO_EVERY_STEP);
+    const refId = p.targets!.find((t) => t.expr === ZERO_EVERY_STEP)!.refId;
+    expect(p.fieldConfig.overrides).toContainEqual({
+      matcher: { id: "byFrameRefID", options: refId },
+      properties: [{ id: "custom.hideFrom", value: { legend: true, tooltip: true, viz: true } }],
+    });
+  });
+
   it("shows one legend entry per API in the by-API time series", () => {
     for (const p of panels.filter((p) => /by API/.test(p.title))) {
-      for (const t of p.targets ?? []) {
+      for (const t of (p.targets ?? []).filter((t) => t.expr !== ZERO_EVERY_STEP)) {
         expect(t.legendFormat).toMatch(/\{\{api\}\}/);
         expect(analyse(t.expr).groupings).toContain("api");
       }

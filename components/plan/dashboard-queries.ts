@@ -92,6 +92,12 @@ const RESPONSES_5XX = apiStream({ event: "request.completed", status_class: "5xx
 /** The 95th percentile of completed requests' `duration_ms` (structured metadata) per step, grouped `by`. */
 const p95Duration = (by: readonly string[]) => rangeAggregation("quantile_over_time", logQuery(COMPLETED_REQUESTS, unwrap("duration_ms")), EACH_STEP, { parameter: 0.95, by });
 
+/**
+ * Zero at every step of the range, read from no line. Loki returns no point for a minute in which
+ * nothing matched, so Request rate, which averages Request rate by API's per-minute totals, needs
+ * this to count a minute in which no API finished a request as 0 rather than leave it out.
+ */
+export const ZERO_EVERY_STEP = "vector(0)";
 /** Errors: ERROR and CRITICAL lines in the time range. */
 export const ERROR_LINE_COUNT = sum(rangeAggregation("count_over_time", ERROR_LINES, WHOLE_RANGE));
 /** Errors: 5xx responses in the time range. */

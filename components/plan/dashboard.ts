@@ -246,7 +246,7 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
       statPanel(
         1,
         "Request rate",
-        "Requests per second across the selected APIs: the per-minute total of Request rate by API, whose data this panel reuses without a query of its own, averaged over the minutes of the time range in which any request finished. A request ends with exactly one request.completed (any status, 5xx included) or request.failed (unhandled exception) line; both are counted, so every finished request counts once.",
+        "Requests per second across the selected APIs: the per-minute total of Request rate by API, whose data this panel reuses without a query of its own, averaged over every minute of the time range (a minute without requests counts as 0). A request ends with exactly one request.completed (any status, 5xx included) or request.failed (unhandled exception) line; both are counted, so every finished request counts once.",
       )
         .datasource(DASHBOARD_DATASOURCE)
         .unit("reqps")
@@ -299,6 +299,7 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
         .thresholds(thresholds("red", [1, "green"]))
         .reduceOptions(reduce(["count"], "/^Count$/"))
         .withTarget(reuse(REQUEST_RATE_BY_API_PANEL_ID))
+        .withTransformation({ id: "filterByRefId", options: { include: "A" } })
         .withTransformation({ id: "reduce", options: { mode: "seriesToRows", reducers: ["count"], includeTimeField: false } }),
     )
     .withPanel(
@@ -308,7 +309,10 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
         "Requests per second, one line per API: request.completed plus request.failed lines, so every finished request counts once.",
       )
         .unit("reqps")
-        .withTarget(lokiQuery("A", queries.REQUEST_RATE_BY_API, loki.LokiQueryType.Range).legendFormat("{{api}}")),
+        .withTarget(lokiQuery("A", queries.REQUEST_RATE_BY_API, loki.LokiQueryType.Range).legendFormat("{{api}}"))
+        // For Request rate only, which reuses this panel's data; not drawn here.
+        .withTarget(lokiQuery("B", queries.ZERO_EVERY_STEP, loki.LokiQueryType.Range).legendFormat("every minute"))
+        .overrideByQuery("B", [{ id: "custom.hideFrom", value: { legend: true, tooltip: true, viz: true } }]),
     )
     .withPanel(
       timeSeriesPanel(

@@ -33,9 +33,9 @@ const fieldConfigRegistry = new grafana.FieldConfigOptionsRegistry(() =>
 );
 
 // One series of a Loki range query as Grafana's Loki datasource hands it to a panel.
-const lokiSeries = ({ labels, points }) =>
+const lokiSeries = ({ refId, labels, points }) =>
   grafana.toDataFrame({
-    refId: "A",
+    refId,
     fields: [
       { name: "Time", type: grafana.FieldType.time, values: points.map(([time]) => time) },
       { name: "Value", type: grafana.FieldType.number, values: points.map(([, value]) => value), labels },

@@ -7,8 +7,9 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 
-/** One series of a Loki range query: its labels and `[time ms, value]` points. */
+/** One series of a Loki range query: the panel target it answers, its labels and `[time ms, value]` points. */
 export interface LokiSeries {
+  refId: string;
   labels: Record<string, string>;
   points: Array<[number, number]>;
 }
