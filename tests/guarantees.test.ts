@@ -39,6 +39,20 @@ describe("nothing lost", () => {
     expect(alloy.mounts).toContainEqual({ target: "/var/lib/alloy/data", source: "/opt/flip/volumes/alloy", type: "bind", readOnly: false });
   });
 
+  // Alloy v1.9.0's loki.write: max_backoff_retries 0 means retry without end (types.go,
+  // EndpointOptions); its default of 10 drops a batch after about 8.5 minutes of a Loki outage.
+  it("has Alloy retry a push Loki does not take without end, at most 30 s apart", () => {
+    const write = /loki\.write "local" \{[\s\S]*?\n\}/.exec(renderAlloyConfig(prod()))?.[0] ?? "";
+    expect(write).toMatch(/max_backoff_retries\s+= 0\n/);
+    expect(write).toMatch(/max_backoff_period\s+= "30s"\n/);
+  });
+
+  it("sends a line to Loki within 250 ms of reading it, and looks for new containers every second", () => {
+    const alloy = renderAlloyConfig(prod());
+    expect(/loki\.write "local" \{[\s\S]*?\n\}/.exec(alloy)?.[0]).toMatch(/batch_wait\s+= "250ms"\n/);
+    expect(/discovery\.docker "containers" \{[\s\S]*?\n\}/.exec(alloy)?.[0]).toMatch(/refresh_interval = "1s"\n/);
+  });
+
   it("gives Loki at least 30 seconds to flush on stop, and every container a grace period", () => {
     expect(byService(prod(), "loki").stopGracePeriodSeconds).toBeGreaterThanOrEqual(30);
     for (const spec of planContainers(stackPlan(prod()))) {
