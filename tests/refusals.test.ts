@@ -23,10 +23,21 @@ function stackFile(values: Record<string, string>, secrets: Record<string, strin
   return YAML.stringify({ config });
 }
 
+// A project folder per case, removed when the file's tests end.
+const projects: string[] = [];
+const projectFolder = (): string => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "flip-refuse-"));
+  projects.push(folder);
+  return folder;
+};
+afterAll(() => {
+  for (const folder of projects) fs.rmSync(folder, { recursive: true, force: true });
+});
+
 describe("through npm run render", () => {
   it.each(BAD_SETTINGS)("%s is refused with its message and nothing is written, where the render can see it", (...[, change, message, options]: BadSetting) => {
     const { plain, secret } = rowConfig(change, options);
-    const project = fs.mkdtempSync(path.join(os.tmpdir(), "flip-refuse-"));
+    const project = projectFolder();
     fs.writeFileSync(path.join(project, "Pulumi.site.yaml"), stackFile(plain, secret));
     let stderr = "";
     const code = main(["--stack", "site", "--out", "out"], project, { stdout: () => undefined, stderr: (text) => (stderr += text) });
@@ -60,7 +71,7 @@ describe("what pulumi up prints for a bad setting", () => {
   it("is the render's text exactly, with no stack trace and no dump of the error's fields", async () => {
     const values = { ...PRODUCTION_BASE, lokiPort: "70000", logLevel: "LOUD" };
     const printed = whatPulumiPrints((await tryProgram("prod", { values: { ...values, ...PRODUCTION_SECRETS }, secrets: Object.keys(PRODUCTION_SECRETS) })).error);
-    const project = fs.mkdtempSync(path.join(os.tmpdir(), "flip-refuse-"));
+    const project = projectFolder();
     fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), stackFile(values, PRODUCTION_SECRETS));
     let stderr = "";
     main(["--stack", "prod", "--out", "out"], project, { stdout: () => undefined, stderr: (text) => (stderr += text) });
