@@ -107,22 +107,23 @@ function generate(end: number, hours: number, rps: number): { minutes: Map<numbe
   return { minutes, truth };
 }
 
+/** A stream as the original design's Alloy sent it: no status_class label, no structured metadata. */
+function asOriginalAlloySent({ stream, values }: Stream): Stream {
+  return {
+    stream: Object.fromEntries(Object.entries(stream).filter(([label]) => label !== "status_class")),
+    values: values.map(([time, line]): Entry => [time, line]),
+  };
+}
+
 /** Pushes minute by minute at full speed, as Alloy replays a backlog; counts the pushes Loki refused with 429. */
-async function push(lokis: Array<{ url: string; metadata: boolean }>, minutes: Map<number, Map<string, Stream>>): Promise<{ bytes: number; seconds: number; refused: Record<string, number> }> {
+async function push(lokis: Array<{ url: string; ours: boolean }>, minutes: Map<number, Map<string, Stream>>): Promise<{ bytes: number; seconds: number; refused: Record<string, number> }> {
   const refused: Record<string, number> = Object.fromEntries(lokis.map((l) => [l.url, 0]));
   let bytes = 0;
   const began = Date.now();
   for (const minute of [...minutes.keys()].sort((a, b) => a - b)) {
     const streams = [...minutes.get(minute)!.values()].map((s) => ({ ...s, values: s.values.sort((a, b) => (BigInt(a[0]) < BigInt(b[0]) ? -1 : 1)) }));
-    const withMetadata = JSON.stringify({ streams });
-    const without = JSON.stringify({
-      streams: streams.map(({ stream, values }) => ({
-        stream: Object.fromEntries(Object.entries(stream).filter(([label]) => label !== "status_class")),
-        values: values.map(([time, line]) => [time, line]),
-      })),
-    });
     for (const loki of lokis) {
-      const body = loki.metadata ? withMetadata : without;
+      const body = JSON.stringify({ streams: loki.ours ? streams : streams.map(asOriginalAlloySent) });
       bytes += body.length;
       for (;;) {
         const response = await fetch(`${loki.url}/loki/api/v1/push`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
@@ -361,7 +362,7 @@ async function main(): Promise<void> {
   const { minutes, truth } = generate(dataEnd, hours, Number(values.rps));
   console.log(`data: ${hours} h at ${values.rps} req/s per API, ${truth.lines.length} lines, ${truth.requests.length} finished requests, ending ${new Date(dataEnd).toISOString()}`);
   if (!values["skip-push"]) {
-    const lokis = ours === baseline ? [{ url: ours, metadata: true }] : [{ url: ours, metadata: true }, { url: baseline, metadata: false }];
+    const lokis = ours === baseline ? [{ url: ours, ours: true }] : [{ url: ours, ours: true }, { url: baseline, ours: false }];
     const pushed = await push(lokis, minutes);
     const refused = Object.entries(pushed.refused).map(([loki, n]) => `${loki} ${n}`).join(", ");
     console.log(`pushed ${(pushed.bytes / 1e6).toFixed(0)} MB in ${pushed.seconds.toFixed(0)} s, one push a minute of lines; 429 answers: ${refused}`);

@@ -3,10 +3,14 @@
  */
 import schema from "../contract/log-line.schema.json";
 
-/** The fields Alloy attaches to a line as structured metadata: those the log contract marks so. */
-export const STRUCTURED_METADATA: readonly string[] = Object.entries(schema.properties)
-  .filter(([, spec]) => (spec as Record<string, unknown>)["x-loki-structured-metadata"] === true)
-  .map(([name]) => name);
+/** The fields the log contract marks with `mark`: those Alloy makes Loki labels, or attaches as structured metadata. */
+export function contractFieldsMarked(mark: "x-loki-label" | "x-loki-structured-metadata"): string[] {
+  return Object.entries(schema.properties)
+    .filter(([, spec]) => (spec as Record<string, unknown>)[mark] === true)
+    .map(([name]) => name);
+}
+
+const STRUCTURED_METADATA = contractFieldsMarked("x-loki-structured-metadata");
 
 /** A line's structured metadata as Alloy attaches it: each marked field the record has, as text. */
 export function structuredMetadataOf(record: Record<string, unknown>): Record<string, string> {

@@ -6,8 +6,9 @@ import { ZERO_EVERY_STEP } from "../components/plan/dashboard-queries";
 import { parseSettings } from "../components/plan/settings";
 import { LOKI_DATASOURCE_UID, sortKeys } from "../components/plan/spec";
 import schema from "../contract/log-line.schema.json";
+import { contractFieldsMarked } from "../scripts/contract-lines";
 import { configOf } from "./helpers/settings";
-import { analyseQuery, GrafanaVariable, interpolate, labelsSetByAlloy, structuredMetadataSetByAlloy, VariableSelection } from "./helpers/logql";
+import { alloyBlock, analyseQuery, GrafanaVariable, interpolate, labelsSetByAlloy, structuredMetadataSetByAlloy, VariableSelection } from "./helpers/logql";
 
 const DEFAULT_APIS = ["trust-api", "data-access-api", "imaging-api"];
 const rendered = renderTrustApisDashboard(DEFAULT_APIS);
@@ -268,17 +269,14 @@ describe("LogQL checks catch what the grammar accepts but Loki or this project r
 
 describe("Structured metadata attached by the rendered Alloy config", () => {
   it("is every field the log contract marks as structured metadata, and none of them is also a label", () => {
-    const marked = Object.entries(schema.properties)
-      .filter(([, spec]) => (spec as Record<string, unknown>)["x-loki-structured-metadata"] === true)
-      .map(([name]) => name)
-      .sort();
+    const marked = contractFieldsMarked("x-loki-structured-metadata").sort();
     expect([...alloyMetadata]).toEqual(marked);
     expect(marked).toEqual(["duration_ms", "status_code"]);
     for (const name of marked) expect(alloyLabels).not.toContain(name);
   });
 
   it("comes from fields stage.json extracts first", () => {
-    const json = /stage\.json \{[\s\S]*?\n {2}\}/.exec(alloyConfig)?.[0] ?? "";
+    const json = alloyBlock(alloyConfig, "stage.json");
     for (const name of alloyMetadata) expect(json).toMatch(new RegExp(`\\b${name}\\s+= ""`));
     expect(alloyConfig.indexOf("stage.json")).toBeLessThan(alloyConfig.indexOf("stage.structured_metadata"));
   });
@@ -298,10 +296,7 @@ describe("Labels set by the rendered Alloy config", () => {
   });
 
   it("include every field the log contract marks as a Loki label", () => {
-    const marked = Object.entries(schema.properties)
-      .filter(([, spec]) => (spec as Record<string, unknown>)["x-loki-label"] === true)
-      .map(([name]) => name);
-    for (const name of marked) expect(alloyLabels).toContain(name);
+    for (const name of contractFieldsMarked("x-loki-label")) expect(alloyLabels).toContain(name);
   });
 });
 

@@ -8,6 +8,7 @@ import { parseSettings, Settings } from "../components/plan/settings";
 import { planContainers, stackPlan } from "../components/plan/stack";
 import { ContainerSpec } from "../components/plan/spec";
 import { loadStackSettings } from "../scripts/render";
+import { alloyBlock } from "./helpers/logql";
 import { configOf, productionConfig } from "./helpers/settings";
 
 const PROJECT = path.join(__dirname, "..");
@@ -42,15 +43,15 @@ describe("nothing lost", () => {
   // Alloy v1.9.0's loki.write: max_backoff_retries 0 means retry without end (types.go,
   // EndpointOptions); its default of 10 drops a batch after about 8.5 minutes of a Loki outage.
   it("has Alloy retry a push Loki does not take without end, at most 30 s apart", () => {
-    const write = /loki\.write "local" \{[\s\S]*?\n\}/.exec(renderAlloyConfig(prod()))?.[0] ?? "";
+    const write = alloyBlock(renderAlloyConfig(prod()), 'loki.write "local"');
     expect(write).toMatch(/max_backoff_retries\s+= 0\n/);
     expect(write).toMatch(/max_backoff_period\s+= "30s"\n/);
   });
 
   it("sends a line to Loki within 250 ms of reading it, and looks for new containers every second", () => {
     const alloy = renderAlloyConfig(prod());
-    expect(/loki\.write "local" \{[\s\S]*?\n\}/.exec(alloy)?.[0]).toMatch(/batch_wait\s+= "250ms"\n/);
-    expect(/discovery\.docker "containers" \{[\s\S]*?\n\}/.exec(alloy)?.[0]).toMatch(/refresh_interval = "1s"\n/);
+    expect(alloyBlock(alloy, 'loki.write "local"')).toMatch(/batch_wait\s+= "250ms"\n/);
+    expect(alloyBlock(alloy, 'discovery.docker "containers"')).toMatch(/refresh_interval = "1s"\n/);
   });
 
   it("gives Loki at least 30 seconds to flush on stop, and every container a grace period", () => {
@@ -212,7 +213,7 @@ describe("what Alloy collects", () => {
 
   it("request_id is parsed but never promoted to a label", () => {
     const alloy = renderAlloyConfig(prod());
-    const labelsBlock = /stage\.labels \{[\s\S]*?\n {2}\}/.exec(alloy)?.[0] ?? "";
+    const labelsBlock = alloyBlock(alloy, "stage.labels");
     expect(labelsBlock).toMatch(/api\s+= ""/);
     expect(labelsBlock).not.toContain("request_id");
     expect(alloy).toMatch(/request_id\s+= ""/);

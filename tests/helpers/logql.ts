@@ -379,6 +379,15 @@ export function structuredMetadataSetByAlloy(alloyConfig: string): string[] {
   return stageValues(alloyConfig, "structured_metadata").sort();
 }
 
+/**
+ * The first block of an Alloy config that opens with `header` (`stage.json`, `loki.write "local"`),
+ * from its header to the brace that closes it at the header's indentation; "" when there is none.
+ */
+export function alloyBlock(alloyConfig: string, header: string): string {
+  const escaped = header.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^( *)${escaped} \\{[\\s\\S]*?\\n\\1\\}`, "m").exec(alloyConfig)?.[0].trimStart() ?? "";
+}
+
 /** The keys of every `stage.<stage> { values = {...} }` block. */
 function stageValues(alloyConfig: string, stage: string): string[] {
   const blocks = alloyConfig.matchAll(new RegExp(`stage\\.${stage}\\s*\\{\\s*values\\s*=\\s*\\{([^}]*)\\}`, "g"));
