@@ -75,7 +75,11 @@ const NAMED_QUERIES: Array<[keyof typeof queries, string]> = [
     "P95_LATENCY",
     'quantile_over_time(0.95, {api=~"$api", event="request.completed"} | unwrap duration_ms | __error__="" [$__interval]) by ()',
   ],
-  ["REQUEST_RATE_BY_API", 'sum by (api) (rate({api=~"$api", event=~"request.completed|request.failed"} [$__interval]))'],
+  [
+    "COMPLETED_RATE_BY_API_AND_STATUS",
+    'sum by (api, status_code) (rate({api=~"$api", event="request.completed"} [$__interval]))',
+  ],
+  ["FAILED_RATE_BY_API", 'sum by (api) (rate({api=~"$api", event="request.failed"} [$__interval]))'],
   ["ZERO_EVERY_STEP", "vector(0)"],
   ["ERROR_LINE_RATE_BY_API", 'sum by (api) (rate({api=~"$api", level=~"ERROR|CRITICAL"} [$__interval]))'],
   [
@@ -86,7 +90,6 @@ const NAMED_QUERIES: Array<[keyof typeof queries, string]> = [
     "P95_DURATION_BY_API",
     'quantile_over_time(0.95, {api=~"$api", event="request.completed"} | unwrap duration_ms | __error__="" [$__interval]) by (api)',
   ],
-  ["STATUS_CODE_RATE", 'sum by (status_code) (rate({api=~"$api", event="request.completed"} [$__interval]))'],
   [
     "SLOWEST_REQUESTS",
     '{api=~"$api", event="request.completed"} | duration_ms >= 1000 | json request_id, method, path | __error__=""',

@@ -100,7 +100,7 @@ describe("Trust APIs dashboard queries", () => {
     expect(p.targets![0].expr).toMatch(/\[\$__interval\]\) by \(\)$/);
   });
 
-  it("never parses a line in the request rate and error line queries, nor in the one Request rate and Active APIs reuse", () => {
+  it("never parses a line in the request rate and error line queries, nor in the ones Request rate, Active APIs and Status codes reuse", () => {
     const plain = [...panel(/^Request rate by API/).targets!, panel(/^Errors/).targets![0], panel(/^Error rate by API/).targets![0]];
     for (const t of plain) expect(analyse(t.expr).extractions.length + analyse(t.expr).bareParsers.length).toBe(0);
   });
@@ -112,7 +112,11 @@ describe("Trust APIs dashboard queries", () => {
   ])("%s is per second: it uses rate() and a per-second unit", (_name, title, unit) => {
     const p = panel(title);
     expect(p.fieldConfig?.defaults.unit).toBe(unit);
-    for (const t of (p.targets ?? []).filter((t) => t.expr !== ZERO_EVERY_STEP)) expect(t.expr).toMatch(/\brate\(/);
+    // A panel that reuses another's data shows that panel's queries.
+    const queried = p.datasource?.uid === DASHBOARD_DATASOURCE.uid ? panels.find((q) => q.id === p.targets![0].panelId)! : p;
+    const exprs = (queried.targets ?? []).map((t) => t.expr).filter((expr) => expr !== ZERO_EVERY_STEP);
+    expect(exprs.length).toBeGreaterThan(0);
+    for (const expr of exprs) expect(expr).toMatch(/\brate\(/);
     expect(p.title + (p.fieldConfig?.defaults.unit ?? "")).toMatch(/per second|rate|\/s|reqps/i);
   });
 
@@ -138,21 +142,27 @@ describe("Trust APIs dashboard queries", () => {
     expect(responses.selectors[0]).toContainEqual({ label: "status_class", op: "=", value: "5xx" });
   });
 
-  it("counts in Active APIs the series of Request rate by API, one per selected API, without a query of its own", () => {
-    const active = panel(/^Active APIs/);
-    const source = panel(/^Request rate by API/);
-    expect(active.datasource).toEqual(DASHBOARD_DATASOURCE);
-    // withTransforms: false, the SDK's explicit default: the source panel's series as its query returned them.
-    expect(active.targets).toEqual([{ refId: "A", datasource: DASHBOARD_DATASOURCE, panelId: source.id, withTransforms: false }]);
-    expect(active.transformations).toEqual([
-      { id: "filterByRefId", options: { include: "A" } },
-      { id: "reduce", options: { mode: "seriesToRows", reducers: ["count"], includeTimeField: false } },
-    ]);
-    expect(active.options?.reduceOptions?.calcs).toEqual(["count"]);
-    const expr = source.targets![0].expr;
-    expect(expr).toMatch(/^sum by \(api\) /);
-    const oneApi = analyseQuery(interpolate(expr, variables, { api: ["imaging-api"] }));
+  it.each([
+    ["Request rate", /^Request rate$/],
+    ["Active APIs", /^Active APIs/],
+    ["Status codes", /^Status codes/],
+  ])("takes for %s the series of Request rate by API, without a query of its own", (_name, title) => {
+    const p = panel(title);
+    expect(p.datasource).toEqual(DASHBOARD_DATASOURCE);
+    // withTransforms: false, the SDK's explicit default: the source panel's series as its queries returned them.
+    expect(p.targets).toEqual([{ refId: "A", datasource: DASHBOARD_DATASOURCE, panelId: panel(/^Request rate by API/).id, withTransforms: false }]);
+  });
+
+  it("reads the request lines once, for Request rate by API, Status codes, Request rate and Active APIs: by API and status code", () => {
+    const exprs = panel(/^Request rate by API/).targets!.map((t) => t.expr);
+    const completed = exprs.filter((expr) => (analyse(expr).selectors[0] ?? []).some((m) => m.label === "event" && m.value === "request.completed"));
+    expect(completed).toHaveLength(1);
+    expect(analyse(completed[0]).groupings).toEqual(["api", "status_code"]);
+    const oneApi = analyseQuery(interpolate(completed[0], variables, { api: ["imaging-api"] }));
     expect(oneApi.selectors[0]).toContainEqual({ label: "api", op: "=~", value: "imaging-api" });
+    // Every query of the dashboard over completed requests that counts them by status code.
+    const byStatus = queries.filter((q) => /status_code\)/.test(q.expr));
+    expect(byStatus.map((q) => q.panelTitle)).toEqual(["Request rate by API"]);
   });
 
   it("sorts the slowest-requests table by duration_ms converted to a number, slowest first", () => {
@@ -181,16 +191,6 @@ describe("Trust APIs dashboard queries", () => {
   // name the parsed copy `<field>_extracted`.
   it.each(queries.map((q) => ({ name: `${q.panelTitle} ${q.refId}`, expr: q.expr })))("$name parses no field that Alloy attaches as structured metadata", ({ expr }) => {
     for (const e of analyse(expr).extractions) expect(alloyMetadata).not.toContain(e.label);
-  });
-
-  it("draws no line for Request rate by API's zero target, which only Request rate uses", () => {
-    const p = panel(/^Request rate by API/) as Panel & { fieldConfig: { overrides: unknown[] } };
-    expect(p.targets?.map((t) => t.expr)).toContain(ZERO_EVERY_STEP);
-    const refId = p.targets!.find((t) => t.expr === ZERO_EVERY_STEP)!.refId;
-    expect(p.fieldConfig.overrides).toContainEqual({
-      matcher: { id: "byFrameRefID", options: refId },
-      properties: [{ id: "custom.hideFrom", value: { legend: true, tooltip: true, viz: true } }],
-    });
   });
 
   it("shows one legend entry per API in the by-API time series", () => {

@@ -1,51 +1,132 @@
 /**
- * The panels that reuse another panel's data, computed by Grafana's own transformation and
- * reduction code (tests/helpers/grafana-data.ts) from series shaped as the Loki datasource
- * returns them: what an operator reads is what the panel's description promises.
+ * The panels built on the one query over the request lines (Request rate by API's), computed by
+ * Grafana's own transformation and reduction code (tests/helpers/grafana-data.ts) from series
+ * shaped as the Loki datasource returns them: what an operator reads is what the panel's
+ * description promises.
  */
 import { renderTrustApisDashboard } from "../components/plan/dashboard";
-import { LokiSeries, StatPanelJson, statTexts } from "./helpers/grafana-data";
+import { Legends, LokiSeries, PanelJson, seriesName, ShownField, shownFrames, statTexts } from "./helpers/grafana-data";
 
-const dashboard = JSON.parse(renderTrustApisDashboard(["trust-api", "data-access-api", "imaging-api"]));
-const panel = (title: string): StatPanelJson => dashboard.panels.find((p: { title: string }) => p.title === title);
+interface RenderedPanel extends PanelJson {
+  title: string;
+  targets: Array<{ refId: string; expr?: string; legendFormat?: string }>;
+}
+
+const dashboard = JSON.parse(renderTrustApisDashboard(["trust-api", "data-access-api", "imaging-api"])) as { panels: RenderedPanel[] };
+const panel = (title: string): RenderedPanel => dashboard.panels.find((p) => p.title === title)!;
+const source = panel("Request rate by API");
+// Every panel here names its series by the legends of Request rate by API's targets.
+const legends: Legends = source.targets;
+const refIdOf = (expr: RegExp) => source.targets.find((t) => expr.test(t.expr ?? ""))!.refId;
+const COMPLETED = refIdOf(/status_code/);
+const FAILED = refIdOf(/request\.failed/);
+const ZERO = refIdOf(/^vector\(0\)$/);
 const MINUTE = 60_000;
-const lokiSeries = (labels: Record<string, string>, points: Array<[number, number]>): LokiSeries => ({ refId: "A", labels, points });
+const at = (minute: number) => minute * MINUTE;
+const completed = (api: string, status: string, points: Array<[number, number]>): LokiSeries => ({
+  refId: COMPLETED,
+  labels: { api, status_code: status },
+  points: points.map(([minute, value]) => [at(minute), value]),
+});
+const failed = (api: string, points: Array<[number, number]>): LokiSeries => ({ refId: FAILED, labels: { api }, points: points.map(([minute, value]) => [at(minute), value]) });
 
-// Request rate by API as Loki returns it: a point per minute an API finished a request; a minute
-// without one has no point. imaging-api was idle at minute 1, and every API at minute 3. Its
-// target B, vector(0), is 0 at every minute.
-const zero: LokiSeries = { refId: "B", labels: {}, points: [0, 1, 2, 3, 4].map((minute): [number, number] => [minute * MINUTE, 0]) };
-const byApi = [
-  lokiSeries({ api: "trust-api" }, [[0, 1.5], [MINUTE, 2], [2 * MINUTE, 2.5], [4 * MINUTE, 1]]),
-  lokiSeries({ api: "data-access-api" }, [[0, 0.5], [MINUTE, 0.25], [2 * MINUTE, 1], [4 * MINUTE, 2]]),
-  lokiSeries({ api: "imaging-api" }, [[0, 3], [2 * MINUTE, 0.5], [4 * MINUTE, 0.25]]),
+// Request rate by API's targets as Loki returns them over five minutes: a point per minute a
+// series counted something, none in a minute without. No API finished a request at minute 3.
+// The zero target is 0 at every minute.
+const zero: LokiSeries = { refId: ZERO, labels: {}, points: [0, 1, 2, 3, 4].map((minute): [number, number] => [at(minute), 0]) };
+const requests = [
+  completed("trust-api", "200", [[0, 1], [1, 1.5], [2, 2], [4, 1]]),
+  completed("trust-api", "503", [[1, 0.5], [2, 0.5]]),
+  completed("data-access-api", "200", [[0, 0.5], [1, 0.25], [2, 1], [4, 2]]),
+  completed("imaging-api", "200", [[0, 2], [2, 0.5], [4, 0.25]]),
+  completed("imaging-api", "404", [[0, 1]]),
+  failed("data-access-api", [[2, 0.25]]),
 ];
 
+/** A frame as a name-to-values map, its first field (the time column) under "Time". */
+const columns = (frame: ShownField[]) => Object.fromEntries(frame.map((field) => [field.name, field.values]));
+
+describe("Grafana's names of Loki series, as the tests give them", () => {
+  it.each([
+    ["the legend filled in", { api: "trust-api", status_code: "200" }, "{{api}} {{status_code}}", "trust-api 200"],
+    ["a label the series lacks left empty", { api: "trust-api" }, "{{api}} {{ status_code }}", "trust-api "],
+    ["without a legend, the labels sorted", { status_code: "200", api: "trust-api" }, "", '{api="trust-api", status_code="200"}'],
+  ])("%s", (_name, labels, legend, name) => {
+    expect(seriesName(labels, legend)).toBe(name);
+  });
+});
+
+describe("Request rate by API, from completed requests by API and status code plus failed requests", () => {
+  it("draws one line per API, each minute the API's completed and failed requests added up", () => {
+    const frames = shownFrames(source, [...requests, zero], legends);
+    expect(frames).toHaveLength(1);
+    expect(frames[0][0]).toEqual({ name: "Time", type: "time", values: [0, 1, 2, 4].map(at) });
+    expect(columns(frames[0])).toEqual({
+      Time: [0, 1, 2, 4].map(at),
+      "trust-api": [1, 2, 2.5, 1],
+      "data-access-api": [0.5, 0.25, 1.25, 2],
+      // No point at minute 1: no line drawn there, as Loki left it.
+      "imaging-api": [3, null, 0.5, 0.25],
+    });
+    expect(frames[0].slice(1).map((f) => f.type)).toEqual(["number", "number", "number"]);
+  });
+
+  it("keeps the minutes in time order whatever order the series come in", () => {
+    const frames = shownFrames(source, [...requests].reverse(), legends);
+    expect(frames[0][0]).toEqual({ name: "Time", type: "time", values: [0, 1, 2, 4].map(at) });
+    expect(columns(frames[0])["imaging-api"]).toEqual([3, null, 0.5, 0.25]);
+  });
+
+  it("draws nothing for the zero target, which only Request rate uses", () => {
+    expect(shownFrames(source, [zero], legends)).toEqual([]);
+  });
+
+  it("draws an API whose every request failed", () => {
+    expect(columns(shownFrames(source, [failed("imaging-api", [[3, 0.5]]), zero], legends)[0])).toEqual({ Time: [at(3)], "imaging-api": [0.5] });
+  });
+});
+
+describe("Status codes, from the completed requests of Request rate by API", () => {
+  it("draws one bar series per status code, each minute every API's added up, without the failed requests", () => {
+    const frames = shownFrames(panel("Status codes: completed requests per second"), [...requests, zero], legends);
+    expect(frames).toHaveLength(1);
+    expect(columns(frames[0])).toEqual({
+      Time: [0, 1, 2, 4].map(at),
+      "200": [3.5, 1.75, 3.5, 3.25],
+      "503": [null, 0.5, 0.5, null],
+      "404": [1, null, null, null],
+    });
+    expect(frames[0][0].type).toBe("time");
+  });
+});
+
 describe("Request rate, from the series of Request rate by API", () => {
-  it("is the mean over every minute of the total of every API, a minute without requests counting as 0", () => {
-    const totals = [1.5 + 0.5 + 3, 2 + 0.25, 2.5 + 1 + 0.5, 0, 1 + 2 + 0.25];
+  it("is the mean over every minute of every series added up, failed requests included, a minute without requests counting as 0", () => {
+    const totals = [1 + 0.5 + 2 + 1, 1.5 + 0.5 + 0.25, 2 + 0.5 + 1 + 0.5 + 0.25, 0, 1 + 2 + 0.25];
     const mean = totals.reduce((a, b) => a + b, 0) / totals.length;
-    expect(statTexts(panel("Request rate"), [...byApi, zero])).toEqual([`${mean.toFixed(2)} req/s`]);
+    expect(statTexts(panel("Request rate"), [...requests, zero], legends)).toEqual([`${mean.toFixed(2)} req/s`]);
   });
 
   it("equals the API's own mean when one API is selected", () => {
-    expect(statTexts(panel("Request rate"), [byApi[1], zero])).toEqual([`${((0.5 + 0.25 + 1 + 0 + 2) / 5).toFixed(2)} req/s`]);
+    const dataAccess = requests.filter((s) => s.labels.api === "data-access-api");
+    expect(statTexts(panel("Request rate"), [...dataAccess, zero], legends)).toEqual([`${((0.5 + 0.25 + 1.25 + 0 + 2) / 5).toFixed(2)} req/s`]);
   });
 
   it("shows 0 when no API finished a request", () => {
-    expect(statTexts(panel("Request rate"), [zero])).toEqual(["0.00 req/s"]);
+    expect(statTexts(panel("Request rate"), [zero], legends)).toEqual(["0.00 req/s"]);
   });
 });
 
 describe("Active APIs, from the series of Request rate by API", () => {
   it.each([
-    ["every API", [...byApi, zero], "3"],
-    ["one API", [byApi[2], zero], "1"],
-  ])("counts %s that finished a request, not the zero series", (_name, frames, shown) => {
-    expect(statTexts(panel("Active APIs"), frames)).toEqual([shown]);
+    ["every API, each with several status codes", [...requests, zero], "3"],
+    ["one API", [requests[3], requests[4], zero], "1"],
+    ["an API whose every request failed", [failed("imaging-api", [[3, 0.5]]), zero], "1"],
+  ])("counts the API names of %s, not the zero series", (_name, frames, shown) => {
+    expect(statTexts(panel("Active APIs"), frames, legends)).toEqual([shown]);
   });
 
   it("shows 0 when no API finished a request", () => {
-    expect(statTexts(panel("Active APIs"), [zero])).toEqual(["0"]);
+    expect(statTexts(panel("Active APIs"), [zero], legends)).toEqual(["0"]);
   });
 });

@@ -45,8 +45,14 @@ export const DASHBOARD_DATASOURCE: dashboard.DataSourceRef = { type: "datasource
 // Loki caches results per step, so a refresh recomputes only the newest minute.
 const ONE_MINUTE = "1m";
 
-/** The panel Request rate and Active APIs reuse: they add up and count its series. */
+/** The panel Request rate, Active APIs and Status codes reuse: the one query of the dashboard over every request line. */
 const REQUEST_RATE_BY_API_PANEL_ID = 5;
+/** Its targets: completed requests by API and status code, failed requests by API, and zero at every step. */
+const COMPLETED = "A";
+const FAILED = "B";
+const ZERO = "C";
+/** The targets of panel 5 that count requests, as a refId pattern (Grafana reads `A|B` as either). */
+const REQUEST_TARGETS = `${COMPLETED}|${FAILED}`;
 
 /** The columns of the slowest-requests table, in order: fields of the log contract and Grafana's `Time`. */
 const SLOW_REQUEST_COLUMNS = ["Time", "api", "method", "path", "status_code", "duration_ms", "request_id"];
@@ -197,6 +203,29 @@ function slowestRequestsPanel(id: number): table.PanelBuilder {
     ]);
 }
 
+/**
+ * Grafana transformations that add up the series of the targets `refIds` per value of their label
+ * `label`, into one frame of a time column and a column per value, which a time series panel draws
+ * as a line per value. A step where a value had no point stays empty, as Loki leaves it.
+ */
+function seriesAddedUpBy(label: string, refIds: string): dashboard.DataTransformerConfig[] {
+  // groupingToMatrix names its row column "<row field>\<column field>" and makes it text.
+  const rowColumn = `Time\\${label}`;
+  return [
+    { id: "filterByRefId", options: { include: refIds } },
+    { id: "labelsToFields", options: { mode: "columns", keepLabels: [label] } },
+    { id: "merge", options: {} },
+    {
+      id: "groupBy",
+      options: { fields: { Time: { operation: "groupby" }, [label]: { operation: "groupby" }, Value: { operation: "aggregate", aggregations: ["sum"] } } },
+    },
+    { id: "groupingToMatrix", options: { columnField: label, rowField: "Time", valueField: "Value (sum)", emptyValue: "null" } },
+    { id: "convertFieldType", options: { conversions: [{ targetField: rowColumn, destinationType: "time" }], fields: {} } },
+    { id: "organize", options: { excludeByName: {}, indexByName: {}, renameByName: { [rowColumn]: "Time" } } },
+    { id: "sortBy", options: { fields: {}, sort: [{ field: "Time", desc: false }] } },
+  ];
+}
+
 /** A multi-value dropdown of fixed values, All selected, All matching every non-empty value. */
 function dropdown(name: string, label: string, description: string, values: readonly string[]): dashboard.CustomVariableBuilder {
   const all = { selected: true, text: "All", value: "$__all" };
@@ -290,17 +319,18 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
       statPanel(
         4,
         "Active APIs",
-        "How many of the APIs selected in the api dropdown finished at least one request in the time range: the number of lines in Request rate by API, whose data this panel reuses without a query of its own.",
+        "How many of the APIs selected in the api dropdown finished at least one request in the time range: the API names among the series of Request rate by API, whose data this panel reuses without a query of its own.",
       )
         .datasource(DASHBOARD_DATASOURCE)
         .unit("short")
         .decimals(0)
         .noValue("0")
         .thresholds(thresholds("red", [1, "green"]))
-        .reduceOptions(reduce(["count"], "/^Count$/"))
+        .reduceOptions(reduce(["distinctCount"], "/^api$/"))
         .withTarget(reuse(REQUEST_RATE_BY_API_PANEL_ID))
-        .withTransformation({ id: "filterByRefId", options: { include: "A" } })
-        .withTransformation({ id: "reduce", options: { mode: "seriesToRows", reducers: ["count"], includeTimeField: false } }),
+        .withTransformation({ id: "filterByRefId", options: { include: REQUEST_TARGETS } })
+        .withTransformation({ id: "labelsToFields", options: { mode: "columns", keepLabels: ["api"] } })
+        .withTransformation({ id: "merge", options: {} }),
     )
     .withPanel(
       timeSeriesPanel(
@@ -309,10 +339,12 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
         "Requests per second, one line per API: request.completed plus request.failed lines, so every finished request counts once.",
       )
         .unit("reqps")
-        .withTarget(lokiQuery("A", queries.REQUEST_RATE_BY_API, loki.LokiQueryType.Range).legendFormat("{{api}}"))
-        // For Request rate only, which reuses this panel's data; not drawn here.
-        .withTarget(lokiQuery("B", queries.ZERO_EVERY_STEP, loki.LokiQueryType.Range).legendFormat("every minute"))
-        .overrideByQuery("B", [{ id: "custom.hideFrom", value: { legend: true, tooltip: true, viz: true } }]),
+        // One query over the request lines for this panel, Status codes, Request rate and Active APIs.
+        .withTarget(lokiQuery(COMPLETED, queries.COMPLETED_RATE_BY_API_AND_STATUS, loki.LokiQueryType.Range).legendFormat("{{api}} {{status_code}}"))
+        .withTarget(lokiQuery(FAILED, queries.FAILED_RATE_BY_API, loki.LokiQueryType.Range).legendFormat("{{api}} failed"))
+        // For Request rate only; the transformations leave it out here.
+        .withTarget(lokiQuery(ZERO, queries.ZERO_EVERY_STEP, loki.LokiQueryType.Range).legendFormat("every minute"))
+        .transformations(seriesAddedUpBy("api", REQUEST_TARGETS)),
     )
     .withPanel(
       timeSeriesPanel(
@@ -331,7 +363,12 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
         .withTarget(lokiQuery("A", queries.P95_DURATION_BY_API, loki.LokiQueryType.Range).legendFormat("{{api}}")),
     )
     .withPanel(
-      timeSeriesPanel(8, "Status codes: completed requests per second", "Completed requests per second by HTTP status code, across the selected APIs.")
+      timeSeriesPanel(
+        8,
+        "Status codes: completed requests per second",
+        "Completed requests per second by HTTP status code, across the selected APIs: the series of Request rate by API, whose data this panel reuses without a query of its own, added up per code.",
+      )
+        .datasource(DASHBOARD_DATASOURCE)
         .unit("reqps")
         .drawStyle(common.GraphDrawStyle.Bars)
         .fillOpacity(80)
@@ -339,7 +376,8 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
         .stacking(new common.StackingConfigBuilder().group("A").mode(common.StackingMode.Normal))
         .withOverride(seriesColor("^5\\d\\d$", "red"))
         .withOverride(seriesColor("^4\\d\\d$", "orange"))
-        .withTarget(lokiQuery("A", queries.STATUS_CODE_RATE, loki.LokiQueryType.Range).legendFormat("{{status_code}}")),
+        .withTarget(reuse(REQUEST_RATE_BY_API_PANEL_ID))
+        .transformations(seriesAddedUpBy("status_code", COMPLETED)),
     )
     .withPanel(slowestRequestsPanel(9))
     .withPanel(
