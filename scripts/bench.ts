@@ -17,6 +17,7 @@
 import { execSync } from "child_process";
 import { parseArgs } from "util";
 import { DASHBOARD_DATASOURCE, renderTrustApisDashboard } from "../components/plan/dashboard";
+import { ZERO_EVERY_STEP } from "../components/plan/dashboard-queries";
 import { pythonJson, random, structuredMetadataOf } from "./contract-lines";
 import { fillVariables, panelStep } from "./bench/grafana-queries";
 
@@ -287,7 +288,7 @@ function checkTruth(timed: Timed[], truth: Truth, end: number, rangeMs: number):
     return means;
   };
   // The targets of Request rate by API that count requests (its zero target left out), as the panels reusing it take them.
-  const requestTargets = timed.filter((t) => /^Request rate by API/.test(t.target.panel) && t.target.expr !== "vector(0)");
+  const requestTargets = timed.filter((t) => /^Request rate by API/.test(t.target.panel) && t.target.expr !== ZERO_EVERY_STEP);
   const rate = answerOf(/^Request rate$/);
   if (rate?.target.kind === "reuse") {
     // As the panel's transformations compute it (tests/grafana-panels.test.ts): every series of the

@@ -80,7 +80,7 @@ const NAMED_QUERIES: Array<[keyof typeof queries, string]> = [
     'sum by (api, status_code) (rate({api=~"$api", event="request.completed"} [$__interval]))',
   ],
   ["FAILED_RATE_BY_API", 'sum by (api) (rate({api=~"$api", event="request.failed"} [$__interval]))'],
-  ["ZERO_EVERY_STEP", "vector(0)"],
+  ["ZERO_EVERY_STEP", 'label_replace(label_replace(vector(0), "api", "every minute", "", ""), "status_code", "every minute", "", "")'],
   ["ERROR_LINE_RATE_BY_API", 'sum by (api) (rate({api=~"$api", level=~"ERROR|CRITICAL"} [$__interval]))'],
   [
     "RESPONSE_5XX_RATE_BY_API",

@@ -5,6 +5,7 @@
  * description promises.
  */
 import { renderTrustApisDashboard } from "../components/plan/dashboard";
+import { EVERY_STEP_SERIES } from "../components/plan/dashboard-queries";
 import { Legends, LokiSeries, PanelJson, seriesName, ShownField, shownFrames, statTexts } from "./helpers/grafana-data";
 
 interface RenderedPanel extends PanelJson {
@@ -20,7 +21,7 @@ const legends: Legends = source.targets;
 const refIdOf = (expr: RegExp) => source.targets.find((t) => expr.test(t.expr ?? ""))!.refId;
 const COMPLETED = refIdOf(/status_code/);
 const FAILED = refIdOf(/request\.failed/);
-const ZERO = refIdOf(/^vector\(0\)$/);
+const ZERO = refIdOf(/vector\(0\)/);
 const MINUTE = 60_000;
 const at = (minute: number) => minute * MINUTE;
 const completed = (api: string, status: string, points: Array<[number, number]>): LokiSeries => ({
@@ -32,8 +33,13 @@ const failed = (api: string, points: Array<[number, number]>): LokiSeries => ({ 
 
 // Request rate by API's targets as Loki returns them over five minutes: a point per minute a
 // series counted something, none in a minute without. No API finished a request at minute 3.
-// The zero target is 0 at every minute.
-const zero: LokiSeries = { refId: ZERO, labels: {}, points: [0, 1, 2, 3, 4].map((minute): [number, number] => [at(minute), 0]) };
+// The zero target is 0 at every minute, under the name its query gives it.
+const zero: LokiSeries = {
+  refId: ZERO,
+  labels: { api: EVERY_STEP_SERIES, status_code: EVERY_STEP_SERIES },
+  points: [0, 1, 2, 3, 4].map((minute): [number, number] => [at(minute), 0]),
+};
+const MINUTES = [0, 1, 2, 3, 4].map(at);
 const requests = [
   completed("trust-api", "200", [[0, 1], [1, 1.5], [2, 2], [4, 1]]),
   completed("trust-api", "503", [[1, 0.5], [2, 0.5]]),
@@ -57,32 +63,31 @@ describe("Grafana's names of Loki series, as the tests give them", () => {
 });
 
 describe("Request rate by API, from completed requests by API and status code plus failed requests", () => {
-  it("draws one line per API, each minute the API's completed and failed requests added up", () => {
+  it("draws one line per API, each minute the API's completed and failed requests added up, 0 in a minute without", () => {
     const frames = shownFrames(source, [...requests, zero], legends);
     expect(frames).toHaveLength(1);
-    expect(frames[0][0]).toEqual({ name: "Time", type: "time", values: [0, 1, 2, 4].map(at) });
+    expect(frames[0][0]).toEqual({ name: "Time", type: "time", values: MINUTES });
     expect(columns(frames[0])).toEqual({
-      Time: [0, 1, 2, 4].map(at),
-      "trust-api": [1, 2, 2.5, 1],
-      "data-access-api": [0.5, 0.25, 1.25, 2],
-      // No point at minute 1: no line drawn there, as Loki left it.
-      "imaging-api": [3, null, 0.5, 0.25],
+      Time: MINUTES,
+      "trust-api": [1, 2, 2.5, 0, 1],
+      "data-access-api": [0.5, 0.25, 1.25, 0, 2],
+      "imaging-api": [3, 0, 0.5, 0, 0.25],
     });
     expect(frames[0].slice(1).map((f) => f.type)).toEqual(["number", "number", "number"]);
   });
 
   it("keeps the minutes in time order whatever order the series come in", () => {
-    const frames = shownFrames(source, [...requests].reverse(), legends);
-    expect(frames[0][0]).toEqual({ name: "Time", type: "time", values: [0, 1, 2, 4].map(at) });
-    expect(columns(frames[0])["imaging-api"]).toEqual([3, null, 0.5, 0.25]);
+    const frames = shownFrames(source, [...requests.slice().reverse(), zero], legends);
+    expect(frames[0][0]).toEqual({ name: "Time", type: "time", values: MINUTES });
+    expect(columns(frames[0])["imaging-api"]).toEqual([3, 0, 0.5, 0, 0.25]);
   });
 
-  it("draws nothing for the zero target, which only Request rate uses", () => {
-    expect(shownFrames(source, [zero], legends)).toEqual([]);
+  it("draws no line for the zero target, whose series only gives every minute a row", () => {
+    expect(shownFrames(source, [zero], legends)).toEqual([[{ name: "Time", type: "time", values: MINUTES }]]);
   });
 
   it("draws an API whose every request failed", () => {
-    expect(columns(shownFrames(source, [failed("imaging-api", [[3, 0.5]]), zero], legends)[0])).toEqual({ Time: [at(3)], "imaging-api": [0.5] });
+    expect(columns(shownFrames(source, [failed("imaging-api", [[3, 0.5]]), zero], legends)[0])).toEqual({ Time: MINUTES, "imaging-api": [0, 0, 0, 0.5, 0] });
   });
 });
 
@@ -91,10 +96,10 @@ describe("Status codes, from the completed requests of Request rate by API", () 
     const frames = shownFrames(panel("Status codes: completed requests per second"), [...requests, zero], legends);
     expect(frames).toHaveLength(1);
     expect(columns(frames[0])).toEqual({
-      Time: [0, 1, 2, 4].map(at),
-      "200": [3.5, 1.75, 3.5, 3.25],
-      "503": [null, 0.5, 0.5, null],
-      "404": [1, null, null, null],
+      Time: MINUTES,
+      "200": [3.5, 1.75, 3.5, 0, 3.25],
+      "503": [0, 0.5, 0.5, 0, 0],
+      "404": [1, 0, 0, 0, 0],
     });
     expect(frames[0][0].type).toBe("time");
   });

@@ -92,12 +92,21 @@ const RESPONSES_5XX = apiStream({ event: "request.completed", status_class: "5xx
 /** The 95th percentile of completed requests' `duration_ms` (structured metadata) per step, grouped `by`. */
 const p95Duration = (by: readonly string[]) => rangeAggregation("quantile_over_time", logQuery(COMPLETED_REQUESTS, unwrap("duration_ms")), EACH_STEP, { parameter: 0.95, by });
 
+/** `expression` with its label `label` set to `value` on every series. */
+export function withLabel(expression: string, label: string, value: string): string {
+  return `label_replace(${expression}, "${label}", "${value}", "", "")`;
+}
+
+/** The name the zero series takes under each label the request panels add series up by. */
+export const EVERY_STEP_SERIES = "every minute";
 /**
- * Zero at every step of the range, read from no line. Loki returns no point for a minute in which
- * nothing matched, so Request rate, which averages Request rate by API's per-minute totals, needs
- * this to count a minute in which no API finished a request as 0 rather than leave it out.
+ * Zero at every step of the range, read from no line, named EVERY_STEP_SERIES under `api` and
+ * `status_code`. Loki returns no point for a minute in which nothing matched; with this series
+ * every minute has a row when Grafana adds the series up, so a minute without requests shows as 0
+ * in Request rate by API and Status codes and counts as 0 in Request rate's mean. The panels drop
+ * the series itself.
  */
-export const ZERO_EVERY_STEP = "vector(0)";
+export const ZERO_EVERY_STEP = withLabel(withLabel("vector(0)", API_VARIABLE, EVERY_STEP_SERIES), "status_code", EVERY_STEP_SERIES);
 /** Errors: ERROR and CRITICAL lines in the time range. */
 export const ERROR_LINE_COUNT = sum(rangeAggregation("count_over_time", ERROR_LINES, WHOLE_RANGE));
 /** Errors: 5xx responses in the time range. */

@@ -204,24 +204,25 @@ function slowestRequestsPanel(id: number): table.PanelBuilder {
 }
 
 /**
- * Grafana transformations that add up the series of the targets `refIds` per value of their label
- * `label`, into one frame of a time column and a column per value, which a time series panel draws
- * as a line per value. A step where a value had no point stays empty, as Loki leaves it.
+ * Grafana transformations that add up the series of the targets `refIds` and of the zero target
+ * per value of their label `label`, into one frame of a time column and a column per value, which
+ * a time series panel draws as a line per value. The zero target gives every step a row, so a
+ * value without a point at a step shows 0 there; its own column is dropped.
  */
 function seriesAddedUpBy(label: string, refIds: string): dashboard.DataTransformerConfig[] {
   // groupingToMatrix names its row column "<row field>\<column field>" and makes it text.
   const rowColumn = `Time\\${label}`;
   return [
-    { id: "filterByRefId", options: { include: refIds } },
+    { id: "filterByRefId", options: { include: `${refIds}|${ZERO}` } },
     { id: "labelsToFields", options: { mode: "columns", keepLabels: [label] } },
     { id: "merge", options: {} },
     {
       id: "groupBy",
       options: { fields: { Time: { operation: "groupby" }, [label]: { operation: "groupby" }, Value: { operation: "aggregate", aggregations: ["sum"] } } },
     },
-    { id: "groupingToMatrix", options: { columnField: label, rowField: "Time", valueField: "Value (sum)", emptyValue: "null" } },
+    { id: "groupingToMatrix", options: { columnField: label, rowField: "Time", valueField: "Value (sum)", emptyValue: "zero" } },
     { id: "convertFieldType", options: { conversions: [{ targetField: rowColumn, destinationType: "time" }], fields: {} } },
-    { id: "organize", options: { excludeByName: {}, indexByName: {}, renameByName: { [rowColumn]: "Time" } } },
+    { id: "organize", options: { excludeByName: { [queries.EVERY_STEP_SERIES]: true }, indexByName: {}, renameByName: { [rowColumn]: "Time" } } },
     { id: "sortBy", options: { fields: {}, sort: [{ field: "Time", desc: false }] } },
   ];
 }
@@ -336,14 +337,14 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
       timeSeriesPanel(
         REQUEST_RATE_BY_API_PANEL_ID,
         "Request rate by API",
-        "Requests per second, one line per API: request.completed plus request.failed lines, so every finished request counts once.",
+        "Requests per second, one line per API: request.completed plus request.failed lines, so every finished request counts once; a minute without requests shows 0.",
       )
         .unit("reqps")
         // One query over the request lines for this panel, Status codes, Request rate and Active APIs.
         .withTarget(lokiQuery(COMPLETED, queries.COMPLETED_RATE_BY_API_AND_STATUS, loki.LokiQueryType.Range).legendFormat("{{api}} {{status_code}}"))
         .withTarget(lokiQuery(FAILED, queries.FAILED_RATE_BY_API, loki.LokiQueryType.Range).legendFormat("{{api}} failed"))
-        // For Request rate only; the transformations leave it out here.
-        .withTarget(lokiQuery(ZERO, queries.ZERO_EVERY_STEP, loki.LokiQueryType.Range).legendFormat("every minute"))
+        // A row for every minute; the transformations drop its own line.
+        .withTarget(lokiQuery(ZERO, queries.ZERO_EVERY_STEP, loki.LokiQueryType.Range).legendFormat(queries.EVERY_STEP_SERIES))
         .transformations(seriesAddedUpBy("api", REQUEST_TARGETS)),
     )
     .withPanel(
@@ -366,7 +367,7 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
       timeSeriesPanel(
         8,
         "Status codes: completed requests per second",
-        "Completed requests per second by HTTP status code, across the selected APIs: the series of Request rate by API, whose data this panel reuses without a query of its own, added up per code.",
+        "Completed requests per second by HTTP status code, across the selected APIs: the series of Request rate by API, whose data this panel reuses without a query of its own, added up per code; a minute without a code shows 0.",
       )
         .datasource(DASHBOARD_DATASOURCE)
         .unit("reqps")
