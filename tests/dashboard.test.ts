@@ -153,7 +153,7 @@ describe("Trust APIs dashboard queries", () => {
     expect(p.targets).toEqual([{ refId: "A", datasource: DASHBOARD_DATASOURCE, panelId: panel(/^Request rate by API/).id, withTransforms: false }]);
   });
 
-  it("reads the request lines once, for Request rate by API, Status codes, Request rate and Active APIs: by API and status code", () => {
+  it("counts completed requests once, by API and status code, for Request rate by API, Status codes, Request rate and Active APIs", () => {
     const exprs = panel(/^Request rate by API/).targets!.map((t) => t.expr);
     const completed = exprs.filter((expr) => (analyse(expr).selectors[0] ?? []).some((m) => m.label === "event" && m.value === "request.completed"));
     expect(completed).toHaveLength(1);

@@ -114,8 +114,8 @@ export const RESPONSE_5XX_COUNT = sum(rangeAggregation("count_over_time", RESPON
 /** p95 latency: one percentile over every selected API, per step (averaged by the stat). */
 export const P95_LATENCY = p95Duration([]);
 /**
- * Completed requests per second, one series per API and status code (structured metadata). The one
- * pass over the request lines that feeds both Request rate by API (added up per API) and Status
+ * Completed requests per second, one series per API and status code (structured metadata): one
+ * count of the completed-request lines for both Request rate by API (added up per API) and Status
  * codes (added up per code), each by Grafana transformations.
  */
 export const COMPLETED_RATE_BY_API_AND_STATUS = sum(rangeAggregation("rate", COMPLETED_REQUESTS, EACH_STEP), ["api", "status_code"]);

@@ -45,7 +45,7 @@ export const DASHBOARD_DATASOURCE: dashboard.DataSourceRef = { type: "datasource
 // Loki caches results per step, so a refresh recomputes only the newest minute.
 const ONE_MINUTE = "1m";
 
-/** The panel Request rate, Active APIs and Status codes reuse: the one query of the dashboard over every request line. */
+/** The panel Request rate, Active APIs and Status codes reuse: its queries are the dashboard's only count of request lines. */
 const REQUEST_RATE_BY_API_PANEL_ID = 5;
 /** Its targets: completed requests by API and status code, failed requests by API, and zero at every step. */
 const COMPLETED = "A";
