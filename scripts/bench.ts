@@ -287,15 +287,15 @@ function checkTruth(timed: Timed[], truth: Truth, end: number, rangeMs: number):
     }
     return means;
   };
-  // The targets of Request rate by API that count requests (its zero target left out), as the panels reusing it take them.
-  const requestTargets = timed.filter((t) => /^Request rate by API/.test(t.target.panel) && t.target.expr !== ZERO_EVERY_STEP);
+  const requestRateByApi = timed.filter((t) => /^Request rate by API/.test(t.target.panel));
+  // Its targets that count requests (the zero target left out), as the panels reusing it take them.
+  const requestTargets = requestRateByApi.filter((t) => t.target.expr !== ZERO_EVERY_STEP);
   const rate = answerOf(/^Request rate$/);
   if (rate?.target.kind === "reuse") {
     // As the panel's transformations compute it (tests/grafana-panels.test.ts): every series of the
     // panel, its zero target included, joined by time and added up per point; the mean of those totals.
     const totals = new Map<number, number>();
-    const byApiTargets = timed.filter((t) => /^Request rate by API/.test(t.target.panel));
-    for (const s of byApiTargets.flatMap((t) => t.answer?.result ?? [])) for (const [time, v] of s.values ?? []) totals.set(Number(time), (totals.get(Number(time)) ?? 0) + Number(v));
+    for (const s of requestRateByApi.flatMap((t) => t.answer?.result ?? [])) for (const [time, v] of s.values ?? []) totals.set(Number(time), (totals.get(Number(time)) ?? 0) + Number(v));
     const shown = [...totals.values()].reduce((a, b) => a + b, 0) / totals.size;
     near("Request rate (from Request rate by API)", shown, requests.length / seconds, 0.05);
   } else near("Request rate", scalar(rate), requests.length / seconds, 0.01);

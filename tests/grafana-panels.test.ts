@@ -24,12 +24,10 @@ const FAILED = refIdOf(/request\.failed/);
 const ZERO = refIdOf(/vector\(0\)/);
 const MINUTE = 60_000;
 const at = (minute: number) => minute * MINUTE;
-const completed = (api: string, status: string, points: Array<[number, number]>): LokiSeries => ({
-  refId: COMPLETED,
-  labels: { api, status_code: status },
-  points: points.map(([minute, value]) => [at(minute), value]),
-});
-const failed = (api: string, points: Array<[number, number]>): LokiSeries => ({ refId: FAILED, labels: { api }, points: points.map(([minute, value]) => [at(minute), value]) });
+/** `[minute, value]` points as `[time ms, value]`. */
+const byMinute = (points: Array<[number, number]>): Array<[number, number]> => points.map(([minute, value]) => [at(minute), value]);
+const completed = (api: string, status: string, points: Array<[number, number]>): LokiSeries => ({ refId: COMPLETED, labels: { api, status_code: status }, points: byMinute(points) });
+const failed = (api: string, points: Array<[number, number]>): LokiSeries => ({ refId: FAILED, labels: { api }, points: byMinute(points) });
 
 // Request rate by API's targets as Loki returns them over five minutes: a point per minute a
 // series counted something, none in a minute without. No API finished a request at minute 3.
@@ -37,7 +35,7 @@ const failed = (api: string, points: Array<[number, number]>): LokiSeries => ({ 
 const zero: LokiSeries = {
   refId: ZERO,
   labels: { api: EVERY_STEP_SERIES, status_code: EVERY_STEP_SERIES },
-  points: [0, 1, 2, 3, 4].map((minute): [number, number] => [at(minute), 0]),
+  points: byMinute([0, 1, 2, 3, 4].map((minute) => [minute, 0])),
 };
 const MINUTES = [0, 1, 2, 3, 4].map(at);
 const requests = [

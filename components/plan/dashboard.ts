@@ -203,6 +203,15 @@ function slowestRequestsPanel(id: number): table.PanelBuilder {
     ]);
 }
 
+/** Grafana transformations that turn the series of the targets `refIds` into one table: a row per point, with its time, value and label `label`. */
+function seriesAsRows(label: string, refIds: string): dashboard.DataTransformerConfig[] {
+  return [
+    { id: "filterByRefId", options: { include: refIds } },
+    { id: "labelsToFields", options: { mode: "columns", keepLabels: [label] } },
+    { id: "merge", options: {} },
+  ];
+}
+
 /**
  * Grafana transformations that add up the series of the targets `refIds` and of the zero target
  * per value of their label `label`, into one frame of a time column and a column per value, which
@@ -213,9 +222,7 @@ function seriesAddedUpBy(label: string, refIds: string): dashboard.DataTransform
   // groupingToMatrix names its row column "<row field>\<column field>" and makes it text.
   const rowColumn = `Time\\${label}`;
   return [
-    { id: "filterByRefId", options: { include: `${refIds}|${ZERO}` } },
-    { id: "labelsToFields", options: { mode: "columns", keepLabels: [label] } },
-    { id: "merge", options: {} },
+    ...seriesAsRows(label, `${refIds}|${ZERO}`),
     {
       id: "groupBy",
       options: { fields: { Time: { operation: "groupby" }, [label]: { operation: "groupby" }, Value: { operation: "aggregate", aggregations: ["sum"] } } },
@@ -329,9 +336,7 @@ function trustApisDashboard(apiNames: readonly string[]): dashboard.DashboardBui
         .thresholds(thresholds("red", [1, "green"]))
         .reduceOptions(reduce(["distinctCount"], "/^api$/"))
         .withTarget(reuse(REQUEST_RATE_BY_API_PANEL_ID))
-        .withTransformation({ id: "filterByRefId", options: { include: REQUEST_TARGETS } })
-        .withTransformation({ id: "labelsToFields", options: { mode: "columns", keepLabels: ["api"] } })
-        .withTransformation({ id: "merge", options: {} }),
+        .transformations(seriesAsRows("api", REQUEST_TARGETS)),
     )
     .withPanel(
       timeSeriesPanel(
