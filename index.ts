@@ -4,8 +4,8 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { rawConfigFromPulumi } from "./components/plan/config-source";
-import { grafanaScheme } from "./components/plan/grafana";
+import { rawConfigFromPulumi } from "./components/plan/settings/config-source";
+import { grafanaScheme } from "./components/plan/services/grafana";
 import { parseSettings, Settings, SettingsError } from "./components/plan/settings";
 import { stackPlan } from "./components/plan/stack";
 import { operatorUrl } from "./components/plan/urls";

@@ -14,8 +14,8 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { parseArgs } from "util";
-import { alertRuleGroups, AlertRule } from "../components/plan/alerting";
-import { dashboardApiNames } from "../components/plan/grafana";
+import { alertRuleGroups, AlertRule } from "../components/plan/grafana/alerting";
+import { dashboardApiNames } from "../components/plan/grafana/provisioning";
 import { Settings } from "../components/plan/settings";
 import { pythonJson, random } from "./contract-lines";
 import { loadStackSettings } from "./render";

@@ -5,9 +5,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { adminPasswordRenderWarning } from "../components/plan/admin-password";
-import { tlsRenderWarnings } from "../components/plan/tls";
-import { rawConfigFromStackYaml } from "../components/plan/config-source";
+import { adminPasswordRenderWarning } from "../components/plan/settings/grafana-admin";
+import { tlsRenderWarnings } from "../components/plan/settings/tls";
+import { rawConfigFromStackYaml } from "../components/plan/settings/config-source";
 import { parseSettings, Settings } from "../components/plan/settings";
 import { renderPlanFiles, stackPlan } from "../components/plan/stack";
 

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { projectConfigDocument, settingsTableMarkdown } from "../components/plan/settings-docs";
+import { projectConfigDocument, settingsTableMarkdown } from "../components/plan/settings/docs";
 
 const TABLE = /(<!-- settings-table:start -->\n)[\s\S]*?(\n<!-- settings-table:end -->)/;
 const CONFIG_BLOCK = /\n(?:#[^\n]*\n)*config:\n[\s\S]*$/;

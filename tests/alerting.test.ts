@@ -6,17 +6,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { renderAlloyConfig } from "../components/plan/alloy";
-import {
-  alertRuleGroups,
-  AlertRule,
-  ALERT_SECRET_PATHS,
-  LOST_LINE_MESSAGES,
-  renderAlertRules,
-  renderNotifications,
-} from "../components/plan/alerting";
+import { renderAlloyConfig } from "../components/plan/services/alloy";
+import { alertRuleGroups, AlertRule, ALERT_SECRET_PATHS, LOST_LINE_MESSAGES, renderAlertRules, renderNotifications } from "../components/plan/grafana/alerting";
 import { parseSettings, Settings } from "../components/plan/settings";
-import { renderContainersJson } from "../components/plan/spec";
+import { renderContainersJson } from "../components/plan/shared/spec";
 import { planContainers, renderPlanFiles, stackPlan } from "../components/plan/stack";
 import schema from "../contract/log-line.schema.json";
 import { CONTACT_POINT_SETTINGS, notificationFileProblems, ruleFileProblems } from "./helpers/grafana-alerting";

@@ -1,4 +1,4 @@
-import { renderTrustApisDashboard } from "../components/plan/dashboard";
+import { renderTrustApisDashboard } from "../components/plan/grafana/dashboard";
 import { ORIGINAL, shippedTargets } from "../scripts/bench";
 import { fillVariables, formatDuration, panelStep, rateInterval, roundInterval } from "../scripts/bench/grafana-queries";
 

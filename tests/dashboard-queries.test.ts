@@ -1,10 +1,10 @@
 /**
- * The dashboard's LogQL module (components/plan/dashboard-queries.ts): what each shared piece
+ * The dashboard's LogQL module (components/plan/grafana/dashboard-queries.ts): what each shared piece
  * writes, that what they build is LogQL Loki accepts, and the exact text of every named query.
  */
-import { panelQueries, renderTrustApisDashboard } from "../components/plan/dashboard";
-import * as queries from "../components/plan/dashboard-queries";
-import { apiStream, EACH_STEP, jsonFields, labelFilter, logQuery, rangeAggregation, streamSelector, sum, unwrap, WHOLE_RANGE } from "../components/plan/dashboard-queries";
+import { panelQueries, renderTrustApisDashboard } from "../components/plan/grafana/dashboard";
+import * as queries from "../components/plan/grafana/dashboard-queries";
+import { apiStream, EACH_STEP, jsonFields, labelFilter, logQuery, rangeAggregation, streamSelector, sum, unwrap, WHOLE_RANGE } from "../components/plan/grafana/dashboard-queries";
 import { analyseQuery, GrafanaVariable, interpolate } from "./helpers/logql";
 
 const rendered = renderTrustApisDashboard(["trust-api", "data-access-api", "imaging-api"]);

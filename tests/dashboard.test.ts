@@ -1,10 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
-import { renderAlloyConfig } from "../components/plan/alloy";
-import { DASHBOARD_DATASOURCE, panelQueries, renderTrustApisDashboard } from "../components/plan/dashboard";
-import { ZERO_EVERY_STEP } from "../components/plan/dashboard-queries";
+import { renderAlloyConfig } from "../components/plan/services/alloy";
+import { DASHBOARD_DATASOURCE, panelQueries, renderTrustApisDashboard } from "../components/plan/grafana/dashboard";
+import { ZERO_EVERY_STEP } from "../components/plan/grafana/dashboard-queries";
 import { parseSettings } from "../components/plan/settings";
-import { LOKI_DATASOURCE_UID, sortKeys } from "../components/plan/spec";
+import { LOKI_DATASOURCE_UID } from "../components/plan/shared/names";
+import { sortKeys } from "../components/plan/shared/spec";
 import schema from "../contract/log-line.schema.json";
 import { contractFieldsMarked } from "../scripts/contract-lines";
 import { configOf } from "./helpers/settings";

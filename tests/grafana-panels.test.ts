@@ -4,8 +4,8 @@
  * shaped as the Loki datasource returns them: what an operator reads is what the panel's
  * description promises.
  */
-import { renderTrustApisDashboard } from "../components/plan/dashboard";
-import { EVERY_STEP_SERIES } from "../components/plan/dashboard-queries";
+import { renderTrustApisDashboard } from "../components/plan/grafana/dashboard";
+import { EVERY_STEP_SERIES } from "../components/plan/grafana/dashboard-queries";
 import { Legends, LokiSeries, PanelJson, seriesName, ShownField, shownFrames, statTexts } from "./helpers/grafana-data";
 
 interface RenderedPanel extends PanelJson {

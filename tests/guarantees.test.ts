@@ -3,10 +3,10 @@
  * and `npm run render` are derived from.
  */
 import * as path from "path";
-import { renderAlloyConfig } from "../components/plan/alloy";
+import { renderAlloyConfig } from "../components/plan/services/alloy";
 import { parseSettings, Settings } from "../components/plan/settings";
 import { planContainers, stackPlan } from "../components/plan/stack";
-import { ContainerSpec } from "../components/plan/spec";
+import { ContainerSpec } from "../components/plan/shared/spec";
 import { loadStackSettings } from "../scripts/render";
 import { alloyBlock } from "./helpers/logql";
 import { configOf, productionConfig } from "./helpers/settings";

@@ -2,7 +2,7 @@
  * The alert settings through the Pulumi program under mocks: secrets set with `--secret` reach
  * Grafana as secret files only, and a bad secret URL stops the program before any resource.
  */
-import { ALERT_SECRET_PATHS } from "../components/plan/alerting";
+import { ALERT_SECRET_PATHS } from "../components/plan/grafana/alerting";
 import { PRODUCTION_BASE, PRODUCTION_PASSWORD } from "./helpers/bad-settings";
 import { declaredContainer, DeclaredResource, isSecretInput, list, plain, stackFileConfig } from "./helpers/program";
 

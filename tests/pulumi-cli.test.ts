@@ -7,9 +7,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { rawConfigFromPulumi, rawConfigFromStackYaml } from "../components/plan/config-source";
+import { rawConfigFromPulumi, rawConfigFromStackYaml } from "../components/plan/settings/config-source";
 import { parseSettings, SETTINGS } from "../components/plan/settings";
-import { projectConfigDeclarations, projectConfigDocument } from "../components/plan/settings-docs";
+import { projectConfigDeclarations, projectConfigDocument } from "../components/plan/settings/docs";
 import { syncProjectFile } from "../scripts/sync-docs";
 import { TLS } from "./helpers/tls";
 import { checkStack, configSet, ProgramConfig, ProjectConfigType, StackConfig, stackConfigOf } from "./helpers/pulumi-cli";

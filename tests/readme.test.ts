@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { settingsTableMarkdown } from "../components/plan/settings-docs";
+import { settingsTableMarkdown } from "../components/plan/settings/docs";
 
 const PROJECT = path.join(__dirname, "..");
 const read = (file: string) => fs.readFileSync(path.join(PROJECT, file), "utf8");

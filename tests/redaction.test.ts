@@ -2,14 +2,9 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import * as fs from "fs";
 import * as path from "path";
-import { renderAlloyConfig } from "../components/plan/alloy";
-import {
-  alloyString,
-  RedactPattern,
-  redactPatternProblem,
-  redactPatternsProblems,
-  renderRedactionStages,
-} from "../components/plan/redaction";
+import { renderAlloyConfig } from "../components/plan/services/alloy";
+import { alloyString, renderRedactionStages } from "../components/plan/services/alloy-redaction";
+import { RedactPattern, redactPatternProblem, redactPatternsProblems } from "../components/plan/settings/redaction";
 import { parseSettings } from "../components/plan/settings";
 import { configOf } from "./helpers/settings";
 import schema from "../contract/log-line.schema.json";

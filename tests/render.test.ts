@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { parseSettings } from "../components/plan/settings";
-import { LOKI_DATASOURCE_UID } from "../components/plan/spec";
+import { LOKI_DATASOURCE_UID } from "../components/plan/shared/names";
 import { renderPlanFiles, stackPlan } from "../components/plan/stack";
 import { loadStackSettings, main, renderStack } from "../scripts/render";
 import { productionConfig } from "./helpers/settings";

@@ -1,14 +1,7 @@
-import {
-  ConfigEntry,
-  rawConfig,
-  rawConfigFromPulumi,
-  rawConfigFromStackYaml,
-  SEALED,
-  StackFileError,
-} from "../components/plan/config-source";
-import { DEFAULT_APIS, DEFAULT_IMAGES } from "../components/plan/api-settings";
+import { ConfigEntry, rawConfig, rawConfigFromPulumi, rawConfigFromStackYaml, SEALED, StackFileError } from "../components/plan/settings/config-source";
+import { DEFAULT_APIS, DEFAULT_IMAGES } from "../components/plan/settings/apis";
 import { closestKey, parseSettings, publishedPorts, SettingsError } from "../components/plan/settings";
-import { renderAlloyConfig } from "../components/plan/alloy";
+import { renderAlloyConfig } from "../components/plan/services/alloy";
 import { TLS } from "./helpers/tls";
 import { BAD_SETTINGS, BadSetting, PRODUCTION_BASE, PRODUCTION_SECRETS, rowConfig } from "./helpers/bad-settings";
 

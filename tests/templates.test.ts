@@ -1,4 +1,4 @@
-import { fillTemplate } from "../components/plan/templates";
+import { fillTemplate } from "../components/plan/shared/templates";
 
 describe("config file templates", () => {
   it("fills every placeholder, with or without spaces inside the braces", () => {

@@ -1,13 +1,19 @@
 /**
  * The whole site stack as one pure plan (files, containers, data) computed from the settings.
  * `pulumi up` declares it through `components/resources`; `npm run render` writes it to disk.
+ *
+ * This is the one place that sees every setting: it hands each service, and Grafana's
+ * provisioned content, only its own slice (`sliceOf`), so a setting outside a slice cannot
+ * change that container.
  */
-import { alloyContainer, alloyDataVolume } from "./alloy";
-import { servingContainer } from "./apis";
-import { grafanaContainer, grafanaDataVolume } from "./grafana";
-import { lokiContainer, lokiDataVolume } from "./loki";
-import { Settings } from "./settings";
-import { apiNetworkName, ContainerSpec, DataVolume, loggingNetworkName, renderContainersJson } from "./spec";
+import { grafanaContent, PROVISIONING_SETTING_KEYS } from "./grafana/provisioning";
+import { ALLOY_SETTING_KEYS, alloyContainer, alloyDataVolume } from "./services/alloy";
+import { API_CONTAINER_SETTING_KEYS, servingContainer } from "./services/apis";
+import { GRAFANA_SETTING_KEYS, grafanaContainer, grafanaDataVolume } from "./services/grafana";
+import { LOKI_SETTING_KEYS, lokiContainer, lokiDataVolume } from "./services/loki";
+import { Settings, sliceOf } from "./settings";
+import { apiNetworkName, loggingNetworkName } from "./shared/names";
+import { ContainerSpec, DataVolume, renderContainersJson } from "./shared/spec";
 
 /** Everything a stack runs, as plain data. */
 export interface StackPlan {
@@ -29,14 +35,18 @@ export interface StackPlan {
 
 /** The plan of a stack: a pure function of its settings. */
 export function stackPlan(settings: Settings): StackPlan {
-  const data = { loki: lokiDataVolume(settings), alloy: alloyDataVolume(settings), grafana: grafanaDataVolume(settings) };
+  const loki = sliceOf(settings, LOKI_SETTING_KEYS);
+  const alloy = sliceOf(settings, ALLOY_SETTING_KEYS);
+  const grafana = sliceOf(settings, GRAFANA_SETTING_KEYS);
+  const apis = sliceOf(settings, API_CONTAINER_SETTING_KEYS);
+  const data = { loki: lokiDataVolume(loki), alloy: alloyDataVolume(alloy), grafana: grafanaDataVolume(grafana) };
   return {
     siteName: settings.siteName,
     networks: { logging: loggingNetworkName(settings), apis: apiNetworkName(settings) },
-    loki: lokiContainer(settings, data.loki),
-    alloy: alloyContainer(settings, data.alloy),
-    grafana: grafanaContainer(settings, data.grafana),
-    apis: settings.apis.map((api) => servingContainer(settings, api)),
+    loki: lokiContainer(loki, data.loki),
+    alloy: alloyContainer(alloy, data.alloy),
+    grafana: grafanaContainer(grafana, data.grafana, grafanaContent(sliceOf(settings, PROVISIONING_SETTING_KEYS))),
+    apis: settings.apis.map((api) => servingContainer(apis, api)),
     data,
   };
 }

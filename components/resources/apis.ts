@@ -1,7 +1,7 @@
 /** The Trust API containers as a Pulumi component. */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerSpec } from "../plan/spec";
+import { ContainerSpec } from "../plan/shared/spec";
 import { declareContainer, ServiceContext } from "./container";
 
 /** Arguments of the Trust APIs component. */

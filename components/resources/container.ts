@@ -7,9 +7,9 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { MadeSecret, SecretValue } from "../plan/secrets";
-import { DockerHost } from "../plan/settings";
-import { ContainerSpec, DataVolume } from "../plan/spec";
+import { MadeSecret, SecretValue } from "../plan/settings/secrets";
+import { DockerHost } from "../plan/settings/core";
+import { ContainerSpec, DataVolume } from "../plan/shared/spec";
 
 /** Secrets the stack makes (the Grafana password, a development certificate), by the name the plan refers to them. */
 export type StackSecrets = Partial<Record<MadeSecret, pulumi.Output<string>>>;

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { PasswordSetting } from "../plan/admin-password";
+import { PasswordSetting } from "../plan/settings/grafana-admin";
 import { DataService, DataServiceArgs } from "./container";
 
 /** Grafana with its data volume and provisioning; starts after Loki is ready. */

@@ -4,8 +4,8 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { PasswordSetting } from "../plan/admin-password";
-import { DockerHost } from "../plan/settings";
+import { PasswordSetting } from "../plan/settings/grafana-admin";
+import { DockerHost } from "../plan/settings/core";
 import { StackPlan } from "../plan/stack";
 import { Alloy } from "./alloy";
 import { TrustApis } from "./apis";

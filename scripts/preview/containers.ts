@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { sortKeys } from "../../components/plan/spec";
+import { sortKeys } from "../../components/plan/shared/spec";
 
 /**
  * containers.json keys whose change Docker (and the Pulumi Docker provider) can only apply by

@@ -1,5 +1,5 @@
 /** Raw config for tests, written as a stack file would give it. */
-import { ConfigEntry, rawConfig, RawConfig } from "../../components/plan/config-source";
+import { ConfigEntry, rawConfig, RawConfig } from "../../components/plan/settings/config-source";
 import { TLS } from "./tls";
 
 /** A production API list with pinned images, as a production stack must give. */

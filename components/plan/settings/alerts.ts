@@ -1,14 +1,13 @@
 /**
- * The alert settings' rules in one place: the ranges of the thresholds, what an e-mail address,
- * an SMTP host and a webhook URL must look like, and which settings a contact point needs
- * together. The declarations in `settings.ts` use these readers; `parseSettings` runs the
- * cross-checks once every setting is read. Pure: no Pulumi, no I/O.
+ * The alert settings and their rules in one place: the thresholds and their ranges, what an
+ * e-mail address, an SMTP host and a webhook URL must look like, and which settings a contact
+ * point needs together. `parseSettings` runs the cross-checks once every setting is read.
  */
 import * as net from "net";
 import type { ConfigEntry } from "./config-source";
 import { SecretValue, secretText } from "./secrets";
-import { code, ReadContext, textRule } from "./declaration";
-import type { Settings } from "./settings";
+import type { LogLevel } from "./core";
+import { always, code, declare, ReadContext, readPort, textRule, ValuesOf } from "./declaration";
 
 /** Smallest and largest `alertSilentAfter`, in minutes. */
 export const SILENT_AFTER_RANGE = { min: 5, max: 360 };
@@ -172,12 +171,12 @@ const EMAIL_KEYS = ["alertEmailTo", "alertEmailFrom", "alertSmtpHost"] as const;
 const SMTP_EXTRAS = ["alertSmtpUser", "alertSmtpPassword"] as const;
 
 /** Whether an e-mail contact point is set up (every rule below has passed). */
-export function emailConfigured(settings: Settings): boolean {
+export function emailConfigured(settings: Pick<AlertValues, "alertEmailTo">): boolean {
   return settings.alertEmailTo.length > 0;
 }
 
 /** Cross-checks between alert settings, and with `logLevel`; one message per broken rule. */
-export function alertSettingsProblems(settings: Settings): string[] {
+export function alertSettingsProblems(settings: AlertValues & { logLevel: LogLevel }): string[] {
   const problems: string[] = [];
   const isSet = (key: (typeof EMAIL_KEYS)[number] | (typeof SMTP_EXTRAS)[number]): boolean => {
     const value = settings[key];
@@ -208,3 +207,116 @@ export function alertSettingsProblems(settings: Settings): string[] {
   }
   return problems;
 }
+
+/** The alert settings, in the order the README lists them. */
+export const ALERT_SETTINGS = {
+  alertSilentAfter: declare<string>({
+    description: "Alert `API silent` when an API in `apis` has written no request line for this long",
+    type: "duration",
+    defaults: always("10m"),
+    allowed: "whole minutes or hours (`10m`, `1h`), 5m-6h",
+    secrecy: "plain",
+    read: minutesRule(SILENT_AFTER_RANGE),
+  }),
+  alertErrorPercent: declare<number>({
+    description:
+      "Alert `API failing requests` when more than this percentage of an API's requests in 5 minutes end in `request.failed`, an ERROR or CRITICAL line, or a 5xx response",
+    type: "integer",
+    defaults: always(5),
+    allowed: "1-99",
+    secrecy: "plain",
+    read: wholeNumberRule(ERROR_PERCENT_RANGE, "percent"),
+  }),
+  alertMinRequests: declare<number>({
+    description: "The failing and slow alerts judge an API only when it finished at least this many requests in 5 minutes, so a quiet night pages no one",
+    type: "integer",
+    defaults: always(20),
+    allowed: "1-100000",
+    secrecy: "plain",
+    read: wholeNumberRule(MIN_REQUESTS_RANGE, "requests"),
+  }),
+  alertSlowMs: declare<number>({
+    description: "Alert `API slow` when an API's 95th percentile request time over 5 minutes is above this many milliseconds for `alertSlowFor`",
+    type: "integer",
+    defaults: always(2000),
+    allowed: "1-600000",
+    secrecy: "plain",
+    read: wholeNumberRule(SLOW_MS_RANGE, "milliseconds"),
+  }),
+  alertSlowFor: declare<string>({
+    description: "How long an API must stay slow before `API slow` fires",
+    type: "duration",
+    defaults: always("10m"),
+    allowed: "whole minutes or hours (`10m`, `1h`), 1m-1h",
+    secrecy: "plain",
+    read: minutesRule(SLOW_FOR_RANGE),
+  }),
+  alertEmailTo: declare<string[]>({
+    description: "E-mail addresses alerts are sent to (with `alertEmailFrom` and `alertSmtpHost`)",
+    type: "string",
+    defaults: always([]),
+    defaultText: { development: "unset (no e-mail)", production: "unset (no e-mail)" },
+    allowed: "e-mail addresses separated by commas, or a YAML list",
+    secrecy: "plain",
+    read: readEmailAddresses,
+  }),
+  alertEmailFrom: declare<string | undefined>({
+    description: "Sender address of alert e-mails",
+    type: "string",
+    defaults: always(undefined),
+    allowed: "one e-mail address",
+    secrecy: "plain",
+    read: readEmailAddress,
+  }),
+  alertSmtpHost: declare<string | undefined>({
+    description: "SMTP server Grafana sends alert e-mails through",
+    type: "string",
+    defaults: always(undefined),
+    allowed: "a host name or IP address",
+    secrecy: "plain",
+    read: readHost,
+  }),
+  alertSmtpPort: declare<number>({
+    description: "Port of the SMTP server (587 for STARTTLS, 465 for TLS)",
+    type: "integer",
+    defaults: always(587),
+    allowed: "1-65535",
+    secrecy: "plain",
+    read: readPort,
+  }),
+  alertSmtpUser: declare<string | undefined>({
+    description: "User Grafana logs in to the SMTP server as; unset for a relay that takes mail without logging in",
+    type: "string",
+    defaults: always(undefined),
+    allowed: "1-128 characters without spaces or `$`; needs `alertSmtpPassword`",
+    secrecy: "plain",
+    read: readSmtpUser,
+  }),
+  alertSmtpPassword: declare<SecretValue | undefined>({
+    description: "Password of `alertSmtpUser`",
+    type: "secret string",
+    defaults: always(undefined),
+    allowed: "set with `--secret`",
+    secrecy: "secret",
+    read: readSecretText,
+  }),
+  alertTeamsWebhookUrl: declare<SecretValue | undefined>({
+    description: "Microsoft Teams incoming webhook (or Workflows) URL alerts are posted to",
+    type: "secret string",
+    defaults: always(undefined),
+    allowed: "set with `--secret`; an `http(s)://` URL, `https://` in production",
+    secrecy: "secret",
+    read: readWebhookUrl,
+  }),
+  alertWebhookUrl: declare<SecretValue | undefined>({
+    description: "URL Grafana posts alerts to as JSON (Grafana's webhook contact point)",
+    type: "secret string",
+    defaults: always(undefined),
+    allowed: "set with `--secret`; an `http(s)://` URL, `https://` in production",
+    secrecy: "secret",
+    read: readWebhookUrl,
+  }),
+};
+
+/** The values of the alert settings. */
+export type AlertValues = ValuesOf<typeof ALERT_SETTINGS>;

@@ -2,21 +2,16 @@
  * Grafana Alloy: discovers the host's containers through the Docker socket, parses their JSON
  * lines and ships them to Loki. Its config file and its container, as data.
  */
-import { renderRedactionStages } from "./redaction";
-import { Settings } from "./settings";
-import {
-  ContainerSpec,
-  containerName,
-  dataMount,
-  dataVolume,
-  DataVolume,
-  DISCOVERY_LABEL,
-  lockedDown,
-  lokiInternalUrl,
-  loggingNetworkName,
-  stackLabels,
-} from "./spec";
-import { renderTemplate } from "./templates";
+import type { Settings } from "../settings";
+import { containerName, dataMount, dataVolume, DISCOVERY_LABEL, lokiInternalUrl, loggingNetworkName, stackLabels } from "../shared/names";
+import { ContainerSpec, DataVolume, lockedDown } from "../shared/spec";
+import { renderTemplate } from "../shared/templates";
+import { renderRedactionStages } from "./alloy-redaction";
+
+/** The settings Alloy's container and config are made from, and no others. */
+export const ALLOY_SETTING_KEYS = ["siteName", "volumeRoot", "images", "restartPolicy", "collect", "redact"] as const;
+/** Alloy's part of the settings. */
+export type AlloySettings = Pick<Settings, (typeof ALLOY_SETTING_KEYS)[number]>;
 
 /** Port of Alloy's HTTP server inside its container; never published. */
 export const ALLOY_HTTP_PORT = 12345;
@@ -26,7 +21,7 @@ export const ALLOY_CONFIG = { file: "alloy/config.alloy", path: "/etc/alloy/conf
 export const ALLOY_STORAGE_PATH = "/var/lib/alloy/data";
 
 /** The Alloy config file for a stack, with the site's own identifier patterns redacted too. */
-export function renderAlloyConfig(settings: Settings): string {
+export function renderAlloyConfig(settings: AlloySettings): string {
   const containerFilter =
     settings.collect === "labelled"
       ? [
@@ -45,12 +40,12 @@ export function renderAlloyConfig(settings: Settings): string {
 }
 
 /** Where Alloy keeps its read positions, so a replaced container neither loses nor repeats lines. */
-export function alloyDataVolume(settings: Settings): DataVolume {
+export function alloyDataVolume(settings: AlloySettings): DataVolume {
   return dataVolume(settings, "alloy", ALLOY_STORAGE_PATH, 0, 0);
 }
 
 /** Alloy's container, keeping its read positions on `data`. */
-export function alloyContainer(settings: Settings, data: DataVolume): ContainerSpec {
+export function alloyContainer(settings: AlloySettings, data: DataVolume): ContainerSpec {
   return {
     service: "alloy",
     name: containerName(settings, "alloy"),

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 /** Folder that holds the config file templates. */
-export const CONFIG_FILES_DIR = path.join(__dirname, "..", "..", "config-files");
+export const CONFIG_FILES_DIR = path.join(__dirname, "..", "..", "..", "config-files");
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
 

@@ -5,10 +5,16 @@
  * marked, never written into a file; the provisioning files name them with `$__file{...}`.
  */
 import * as YAML from "yaml";
-import { emailConfigured, minutesOf } from "./alert-settings";
-import { SecretValue } from "./secrets";
-import { Settings } from "./settings";
-import { LOKI_DATASOURCE_UID, SecretFileSpec, sortKeys } from "./spec";
+import type { Settings } from "../settings";
+import { ALERT_SETTINGS, emailConfigured, minutesOf } from "../settings/alerts";
+import { SecretValue } from "../settings/secrets";
+import { LOKI_DATASOURCE_UID } from "../shared/names";
+import { SecretFileSpec, sortKeys } from "../shared/spec";
+
+/** The settings the alert rules, contact points and SMTP settings are made from: the site's name and the alert settings. */
+export const ALERTING_SETTING_KEYS = ["siteName", ...(Object.keys(ALERT_SETTINGS) as (keyof typeof ALERT_SETTINGS)[])] as const;
+/** The alerts' part of the settings. */
+export type AlertingSettings = Pick<Settings, (typeof ALERTING_SETTING_KEYS)[number]>;
 
 /** Where the provisioning files go, under Grafana's provisioning folder. */
 export const ALERTING_FILES = { rules: "alerting/rules.yml", notifications: "alerting/notifications.yml" };
@@ -174,7 +180,7 @@ export function slowRequestsQuery(apiNames: readonly string[], minutes: number, 
 }
 
 /** The stack's own Loki and Alloy, by the `service` and `project` labels Alloy gives them. */
-function pipelineSelector(settings: Settings): string {
+function pipelineSelector(settings: AlertingSettings): string {
   return `{project="${settings.siteName}", service=~"loki|alloy"}`;
 }
 
@@ -188,7 +194,7 @@ function pipelineSelector(settings: Settings): string {
 const LOST_LINE_PATTERN = LOST_LINE_MESSAGES.join("|");
 
 /** Lines in which Alloy or Loki says it lost log lines (`LOST_LINE_MESSAGES`), per service. */
-export function lostLinesQuery(settings: Settings): string {
+export function lostLinesQuery(settings: AlertingSettings): string {
   return (
     `sum by (service) (count_over_time(${pipelineSelector(settings)} |~ "${LOST_LINE_PATTERN}" | logfmt msg | __error__="" ` +
     `| msg=~"${LOST_LINE_PATTERN}" [${LOST_LINES_WINDOW_MINUTES}m]))`
@@ -196,7 +202,7 @@ export function lostLinesQuery(settings: Settings): string {
 }
 
 /** Error-level lines of Alloy and Loki, without the lost-line ones counted above. */
-export function pipelineErrorsQuery(settings: Settings): string {
+export function pipelineErrorsQuery(settings: AlertingSettings): string {
   return (
     `sum by (service) (count_over_time(${pipelineSelector(settings)} |= "level=error" | logfmt level, msg | __error__="" ` +
     `| level="error" | msg!~"${LOST_LINE_PATTERN}" [${PIPELINE_ERRORS.windowMinutes}m]))`
@@ -209,7 +215,7 @@ function figure(digits: number): string {
 }
 
 /** The two rule groups of a site: the Trust APIs and the logging pipeline. */
-export function alertRuleGroups(settings: Settings, apiNames: readonly string[]): AlertRuleGroup[] {
+export function alertRuleGroups(settings: AlertingSettings, apiNames: readonly string[]): AlertRuleGroup[] {
   const silent = minutesOf(settings.alertSilentAfter);
   const window = REQUEST_WINDOW_MINUTES;
   const rule = (fields: Omit<AlertRule, "condition" | "isPaused">): AlertRule => ({ ...fields, condition: "C", isPaused: false });
@@ -323,12 +329,12 @@ function provisioningYaml(lines: string[], document: Record<string, unknown>): s
 }
 
 /** The alert rules file. */
-export function renderAlertRules(settings: Settings, apiNames: readonly string[]): string {
+export function renderAlertRules(settings: AlertingSettings, apiNames: readonly string[]): string {
   return provisioningYaml([], { apiVersion: 1, groups: alertRuleGroups(settings, apiNames) });
 }
 
 /** The name of the site's one contact point. */
-export function contactPointName(settings: Settings): string {
+export function contactPointName(settings: AlertingSettings): string {
   return `FLIP ${settings.siteName}`;
 }
 
@@ -338,7 +344,7 @@ function fromFile(path: string): string {
 }
 
 /** The integrations the settings ask for, by receiver uid. */
-function receivers(settings: Settings): Array<{ uid: string; type: string; settings: Record<string, unknown> }> {
+function receivers(settings: AlertingSettings): Array<{ uid: string; type: string; settings: Record<string, unknown> }> {
   const found = [];
   if (emailConfigured(settings)) {
     // One e-mail to every address, so the on-call team sees who else was told.
@@ -363,7 +369,7 @@ export const REPEAT_INTERVALS = { critical: "1h", warning: "12h" };
  * default and the integrations deleted, so removing the last contact point setting stops
  * notifications; the rules still show in Grafana's alert list.
  */
-export function renderNotifications(settings: Settings): string {
+export function renderNotifications(settings: AlertingSettings): string {
   const configured = receivers(settings);
   const removed = Object.values(RECEIVER_UIDS)
     .filter((uid) => !configured.some((receiver) => receiver.uid === uid))
@@ -400,7 +406,7 @@ export function renderNotifications(settings: Settings): string {
 }
 
 /** Grafana's SMTP settings for e-mail alerts (empty without e-mail); the password comes from a secret file. */
-export function smtpEnvironment(settings: Settings): Record<string, string> {
+export function smtpEnvironment(settings: AlertingSettings): Record<string, string> {
   if (!emailConfigured(settings)) {
     return {};
   }
@@ -416,7 +422,7 @@ export function smtpEnvironment(settings: Settings): Record<string, string> {
 }
 
 /** The secret settings as files in Grafana's container, readable by its group only. */
-export function alertSecretFiles(settings: Settings): SecretFileSpec[] {
+export function alertSecretFiles(settings: AlertingSettings): SecretFileSpec[] {
   const files: Array<[string, SecretValue | undefined]> = [
     [ALERT_SECRET_PATHS.smtpPassword, emailConfigured(settings) ? settings.alertSmtpPassword : undefined],
     [ALERT_SECRET_PATHS.teamsWebhookUrl, settings.alertTeamsWebhookUrl],

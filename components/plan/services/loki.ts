@@ -1,19 +1,15 @@
 /**
  * Grafana Loki: log storage for the site. Its config file and its container, as data.
  */
-import { Settings } from "./settings";
-import {
-  ContainerSpec,
-  containerName,
-  dataMount,
-  dataVolume,
-  DataVolume,
-  lockedDown,
-  LOKI_HTTP_PORT,
-  loggingNetworkName,
-  stackLabels,
-} from "./spec";
-import { renderTemplate } from "./templates";
+import type { Settings } from "../settings";
+import { containerName, dataMount, dataVolume, LOKI_HTTP_PORT, loggingNetworkName, stackLabels } from "../shared/names";
+import { ContainerSpec, DataVolume, lockedDown } from "../shared/spec";
+import { renderTemplate } from "../shared/templates";
+
+/** The settings Loki's container and config are made from, and no others. */
+export const LOKI_SETTING_KEYS = ["siteName", "volumeRoot", "images", "lokiPort", "lokiBindAddress", "restartPolicy", "retentionPeriod"] as const;
+/** Loki's part of the settings. */
+export type LokiSettings = Pick<Settings, (typeof LOKI_SETTING_KEYS)[number]>;
 
 /** Where the config file lives, in the render output and in the container. */
 export const LOKI_CONFIG = { file: "loki/loki-config.yml", path: "/etc/loki/loki-config.yml" };
@@ -21,17 +17,17 @@ export const LOKI_CONFIG = { file: "loki/loki-config.yml", path: "/etc/loki/loki
 export const LOKI_UID = 10001;
 
 /** The Loki config file for a stack. */
-export function renderLokiConfig(settings: Settings): string {
+export function renderLokiConfig(settings: LokiSettings): string {
   return renderTemplate(LOKI_CONFIG.file, { retentionPeriod: settings.retentionPeriod });
 }
 
 /** Where Loki keeps chunks, index and compactor state. */
-export function lokiDataVolume(settings: Settings): DataVolume {
+export function lokiDataVolume(settings: LokiSettings): DataVolume {
   return dataVolume(settings, "loki", "/loki", LOKI_UID, LOKI_UID);
 }
 
 /** Loki's container, keeping its data on `data`. */
-export function lokiContainer(settings: Settings, data: DataVolume): ContainerSpec {
+export function lokiContainer(settings: LokiSettings, data: DataVolume): ContainerSpec {
   return {
     service: "loki",
     name: containerName(settings, "loki"),

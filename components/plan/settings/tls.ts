@@ -1,11 +1,11 @@
 /**
- * HTTPS for Grafana: which modes a site may choose, and the checks of a Trust's certificate and
- * key, made with Node's own X.509 and key objects (no hand-written PEM parsing).
+ * Grafana's address and HTTPS: the settings (`grafanaTls`, the Trust's certificate and key,
+ * `grafanaBindAddress`), which modes a site may choose, and the checks of a certificate and key,
+ * made with Node's own X.509 and key objects (no hand-written PEM parsing).
  */
 import * as crypto from "crypto";
-import { code } from "./declaration";
-import { SECRET_PLACEHOLDER, SecretValue } from "./secrets";
-import type { Settings } from "./settings";
+import { always, code, declare, Environment, ipRule, oneOf, textRule, ValuesOf } from "./declaration";
+import { SECRET_PLACEHOLDER, SecretValue, secretText } from "./secrets";
 
 /**
  * How Grafana is served: with a certificate made for development (`self-signed`), with the
@@ -88,7 +88,7 @@ export function certificateMatchesKey(certificatePem: string, keyPem: string): b
  * and the certificate and key themselves wherever they can be read (`npm run render` cannot read
  * secrets, so it checks only a certificate given in plain text).
  */
-export function grafanaTlsProblems(settings: Settings, now: Date, secretsReadable: boolean): string[] {
+export function grafanaTlsProblems(settings: TlsValues & { environment: Environment }, now: Date, secretsReadable: boolean): string[] {
   const problems: string[] = [];
   const { grafanaTls: mode, grafanaTlsCertificate: certificate, grafanaTlsKey: key } = settings;
   const production = settings.environment === "production";
@@ -136,3 +136,47 @@ export function grafanaTlsProblems(settings: Settings, now: Date, secretsReadabl
   return problems;
 }
 
+
+/** Grafana's address and TLS settings, in the order the README lists them. */
+export const TLS_SETTINGS = {
+  grafanaTls: declare<GrafanaTlsMode>({
+    description:
+      "How Grafana is served: HTTPS with a certificate made for development, HTTPS with the Trust's certificate, plain HTTP behind the site's own TLS proxy, or plain HTTP",
+    type: "string",
+    defaults: (context) => (context.environment === "production" ? "certificate" : "self-signed"),
+    allowed: "`self-signed`, `certificate`, `proxy`, `off`; production: `certificate`, `proxy`, or `off` on a loopback address",
+    secrecy: "plain",
+    read: oneOf(GRAFANA_TLS_MODES),
+  }),
+  grafanaTlsCertificate: declare<string | SecretValue | undefined>({
+    description: "The Trust's certificate for Grafana, PEM, with any intermediates after it (`pulumi config set grafanaTlsCertificate < cert.pem`)",
+    type: "PEM text",
+    defaults: always(undefined),
+    defaultText: { development: "unset", production: "none: required with `grafanaTls: certificate`" },
+    allowed: "a PEM certificate valid for at least 14 more days, matching `grafanaTlsKey`; plain or secret",
+    secrecy: "either",
+    read: (entry) => (entry.secret ? secretText(entry.value ?? null) : entry.value),
+  }),
+  grafanaTlsKey: declare<SecretValue | undefined>({
+    description: "The private key of `grafanaTlsCertificate`, PEM (`pulumi config set --secret grafanaTlsKey < key.pem`)",
+    type: "secret PEM text",
+    defaults: always(undefined),
+    defaultText: { development: "unset", production: "none: required with `grafanaTls: certificate`" },
+    allowed: "set with `--secret`; a PEM private key",
+    secrecy: "secret",
+    read: (entry) => secretText(entry.value ?? null),
+  }),
+  grafanaBindAddress: declare<string>({
+    description: "Host address Grafana is published on",
+    type: "string",
+    defaults: (context) => (context.earlier?.grafanaTls === "proxy" ? "127.0.0.1" : "0.0.0.0"),
+    defaultText: { development: "`0.0.0.0`; `127.0.0.1` with `grafanaTls: proxy`", production: "`0.0.0.0`; `127.0.0.1` with `grafanaTls: proxy`" },
+    defaultFollows: ["grafanaTls"],
+    allowed: "an IPv4 or IPv6 address",
+    secrecy: "plain",
+    read: textRule(ipRule),
+  }),
+};
+
+/** The values of the TLS settings. */
+export type TlsValues = ValuesOf<typeof TLS_SETTINGS>;

@@ -1,8 +1,10 @@
 /**
- * The Grafana admin password policy, in one place: where it comes from in each environment,
- * what production requires of it, and what a render that cannot read secrets says about it.
+ * Grafana's admin user and password: their settings, and the password policy in one place: where
+ * it comes from in each environment, what production requires of it, and what a render that
+ * cannot read secrets says about it.
  */
 import { ConfigEntry } from "./config-source";
+import { always, declare, textRule } from "./declaration";
 
 /**
  * How the Grafana admin password is known: given in config (a secret), to be generated
@@ -60,3 +62,25 @@ export function adminPasswordRenderWarning(production: boolean, password: Passwo
   }
   return undefined;
 }
+
+/** Grafana's admin settings, in the order the README lists them. */
+export const GRAFANA_ADMIN_SETTINGS = {
+  grafanaAdminUser: declare<string>({
+    description: "Grafana admin user",
+    type: "string",
+    defaults: always("admin"),
+    allowed: "letters, digits, `.`, `_`, `-`, `@`; 1-64",
+    secrecy: "plain",
+    read: textRule((value) => (/^[A-Za-z0-9._@-]{1,64}$/.test(value) ? undefined : "1-64 letters, digits, `.`, `_`, `-` or `@`")),
+  }),
+  [ADMIN_PASSWORD_KEY]: declare<PasswordSetting>({
+    description: "Grafana admin password (applied when Grafana first creates its database)",
+    type: "secret string",
+    defaults: always({ kind: "generate" }),
+    defaultText: { development: "generated (exported as a secret)", production: "none: required" },
+    allowed: "set with `--secret`; in production at least 12 characters and not `admin`",
+    secrecy: "secret",
+    read: readAdminPassword,
+    unset: unsetAdminPassword,
+  }),
+};

@@ -4,16 +4,22 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ApiSettings } from "./api-settings";
-import { Settings } from "./settings";
-import { apiNetworkName, ContainerSpec, containerName, lockedDown, stackLabels, UploadSpec } from "./spec";
+import type { Settings } from "../settings";
+import type { ApiSettings } from "../settings/apis";
+import { apiNetworkName, containerName, stackLabels } from "../shared/names";
+import { ContainerSpec, lockedDown, UploadSpec } from "../shared/spec";
+
+/** The settings the API containers are made from, and no others; each API's own entry comes with it. */
+export const API_CONTAINER_SETTING_KEYS = ["siteName", "images", "apiBindAddress", "logLevel", "restartPolicy", "demo"] as const;
+/** The APIs' part of the settings. */
+export type ApiContainerSettings = Pick<Settings, (typeof API_CONTAINER_SETTING_KEYS)[number]>;
 
 /** The log_config library, uploaded into the demo generators. */
-export const LOG_CONFIG_DIR = path.join(__dirname, "..", "..", "log_config");
+export const LOG_CONFIG_DIR = path.join(__dirname, "..", "..", "..", "log_config");
 const DEMO_APP_PATH = "/app";
 
 /** One Trust API's container. */
-export function apiContainer(settings: Settings, api: ApiSettings): ContainerSpec {
+export function apiContainer(settings: ApiContainerSettings, api: ApiSettings): ContainerSpec {
   return {
     service: api.name,
     name: containerName(settings, api.name),
@@ -55,7 +61,7 @@ export function logConfigUploads(): UploadSpec[] {
  * `LOG_LEVEL`, but a stock Python image running log_config's generator, so a dev stack shows a
  * live dashboard without the Trust's images.
  */
-export function demoApiContainer(settings: Settings, api: ApiSettings): ContainerSpec {
+export function demoApiContainer(settings: ApiContainerSettings, api: ApiSettings): ContainerSpec {
   const real = apiContainer(settings, api);
   return {
     ...real,
@@ -72,6 +78,6 @@ export function demoApiContainer(settings: Settings, api: ApiSettings): Containe
 }
 
 /** The container that serves an API: its own image, or the demo generator when `demo` is on. */
-export function servingContainer(settings: Settings, api: ApiSettings): ContainerSpec {
+export function servingContainer(settings: ApiContainerSettings, api: ApiSettings): ContainerSpec {
   return settings.demo ? demoApiContainer(settings, api) : apiContainer(settings, api);
 }

@@ -55,6 +55,9 @@ export interface Declaration<T> {
   unset?(context: ReadContext): T;
 }
 
+/** The values a group of declarations gives a stack: one field per setting, typed by its reader. */
+export type ValuesOf<D> = { [K in keyof D]: D[K] extends Declaration<infer T> ? T : never };
+
 /** A declaration, with its value type inferred from its reader. */
 export function declare<T>(declaration: Declaration<T>): Declaration<T> {
   return declaration;

@@ -1,10 +1,11 @@
 /**
- * The structured settings of a site's containers: the Trust APIs it runs (`apis`) and the images
- * of the logging services (`images`), with their rules. Pure: no Pulumi import.
+ * The settings of a site's containers: the Trust APIs it runs (`apis`) and the address their
+ * ports are published on, and the images of the logging services (`images`), with their rules.
  */
 import { SEALED, isPlainObject } from "./config-source";
-import { code, Declaration, echo, parseJson, PORT_RULE, ReadContext, asPort } from "./declaration";
+import { always, code, declare, Declaration, echo, ipRule, parseJson, PORT_RULE, ReadContext, asPort, textRule } from "./declaration";
 import { SecretValue, secretText } from "./secrets";
+
 /** One Trust API container the stack runs. */
 export interface ApiSettings {
   /** API name, also the `api` and `service` label value (e.g. `trust-api`). */
@@ -233,3 +234,46 @@ function readApiEnv(
   return checked;
 }
 
+
+/** The settings of the APIs and images, in the order the README lists them. */
+export const API_SETTINGS = {
+  apiBindAddress: declare<string>({
+    description: "Host address the Trust APIs' ports are published on",
+    type: "string",
+    defaults: always("127.0.0.1"),
+    allowed: "an IPv4 or IPv6 address",
+    secrecy: "plain",
+    read: textRule(ipRule),
+  }),
+  apis: declare<ApiSettings[]>({
+    description:
+      "The Trust API containers of the site; `port` is the port inside the container, published on `apiBindAddress` at `hostPort` (default: the same number)",
+    type: "list of `{name, image, port?, hostPort?, env?}`",
+    defaults: () => DEFAULT_APIS.map((api) => ({ ...api, env: { ...api.env } })),
+    defaultText: { development: "the three FLIP APIs (`:stable` images)", production: "none: required" },
+    allowed:
+      "unique names (lowercase, digits, hyphens), pinned images, ports 1-65535, env names `[A-Za-z_][A-Za-z0-9_]*` except `LOG_LEVEL`; env values may be secrets",
+    secrecy: "nested",
+    read: readApis,
+    unset(context) {
+      if (context.production) {
+        context.problem(
+          "`apis` is not set, but production requires the site's own list of APIs with pinned images; the defaults run `:stable` tags",
+        );
+      }
+      return this.defaults(context);
+    },
+  }),
+  images: declare<ImageSettings>({
+    description: "Pinned images of the services",
+    type: "object `{loki?, alloy?, grafana?, demo?}`",
+    defaults: always(DEFAULT_IMAGES),
+    defaultText: {
+      development: Object.values(DEFAULT_IMAGES).map(code).join(", "),
+      production: "same",
+    },
+    allowed: "image references with a tag or digest; in production a version or digest, not `latest`, `stable`, `main` or `edge`",
+    secrecy: "plain",
+    read: readImages,
+  }),
+};

@@ -3,7 +3,7 @@
  * settings table and the `config:` block of `Pulumi.yaml` (`npm run sync-docs` writes both).
  */
 import { code, Declaration, Environment } from "./declaration";
-import { SETTING_KEYS, SETTINGS } from "./settings";
+import { SETTING_KEYS, SETTINGS } from "./index";
 
 /** How the README shows a declaration's default in one environment. */
 function defaultText(declaration: Declaration<unknown>, environment: Environment): string {

@@ -1,27 +1,29 @@
 /**
- * Grafana: the operators' window on the logs, provisioned with the Loki datasource, the
- * Trust APIs dashboard and the site's alerts. Its provisioning files and its container, as data.
+ * Grafana: the operators' window on the logs. Its container, as data: how it runs, its admin
+ * user, its certificate, and the content it is provisioned with (the Loki datasource, the Trust
+ * APIs dashboard and the site's alerts), which `grafana/provisioning.ts` makes and the stack plan
+ * hands in.
  */
-import { ALERTING_FILES, alertSecretFiles, renderAlertRules, renderNotifications, smtpEnvironment } from "./alerting";
-import { renderTrustApisDashboard } from "./dashboard";
-import { DEFAULT_APIS } from "./api-settings";
-import { Settings } from "./settings";
-import {
-  ContainerSpec,
-  containerName,
-  dataMount,
-  dataVolume,
-  DataVolume,
-  lockedDown,
-  LOKI_DATASOURCE_UID,
-  lokiInternalUrl,
-  loggingNetworkName,
-  stackLabels,
-  SecretFileSpec,
-  UploadSpec,
-} from "./spec";
-import { renderTemplate } from "./templates";
-import { servesHttps } from "./tls";
+import type { Settings } from "../settings";
+import { servesHttps } from "../settings/tls";
+import { containerName, dataMount, dataVolume, loggingNetworkName, stackLabels } from "../shared/names";
+import { ContainerContent, ContainerSpec, DataVolume, lockedDown, SecretFileSpec, UploadSpec } from "../shared/spec";
+
+/** The settings Grafana's container is made from, and no others (its provisioned content has its own). */
+export const GRAFANA_SETTING_KEYS = [
+  "siteName",
+  "volumeRoot",
+  "images",
+  "grafanaPort",
+  "grafanaBindAddress",
+  "grafanaTls",
+  "grafanaTlsCertificate",
+  "grafanaTlsKey",
+  "grafanaAdminUser",
+  "restartPolicy",
+] as const;
+/** Grafana's part of the settings. */
+export type GrafanaSettings = Pick<Settings, (typeof GRAFANA_SETTING_KEYS)[number]>;
 
 /** Port Grafana listens on inside its container. */
 export const GRAFANA_HTTP_PORT = 3000;
@@ -34,44 +36,13 @@ export const GRAFANA_ADMIN_PASSWORD_PATH = "/etc/grafana/secrets/admin-password"
 /** Where Grafana reads its certificate and key when it serves HTTPS. */
 export const GRAFANA_TLS_PATHS = { certificate: "/etc/grafana/tls/cert.pem", key: "/etc/grafana/tls/key.pem" };
 
-const PROVISIONING = "grafana/provisioning";
-const PROVISIONING_PATH = "/etc/grafana/provisioning";
-
-/**
- * The API names of the dashboard's dropdown and of the alerts: the stack's APIs or, for a stack
- * that runs none itself (its APIs started by Docker Compose, say), the three FLIP APIs.
- */
-export function dashboardApiNames(settings: Settings): string[] {
-  return (settings.apis.length > 0 ? settings.apis : DEFAULT_APIS).map((api) => api.name);
-}
-
-/** The provisioning files for a stack, keyed by their path under the render output folder. */
-export function renderGrafanaProvisioning(settings: Settings): UploadSpec[] {
-  const file = (relative: string, content: string): UploadSpec => ({
-    file: `${PROVISIONING}/${relative}`,
-    path: `${PROVISIONING_PATH}/${relative}`,
-    content,
-  });
-  const apiNames = dashboardApiNames(settings);
-  return [
-    file(
-      "datasources/loki.yml",
-      renderTemplate(`${PROVISIONING}/datasources/loki.yml`, { lokiDatasourceUid: LOKI_DATASOURCE_UID, lokiUrl: lokiInternalUrl(settings) }),
-    ),
-    file("dashboards/dashboards.yml", renderTemplate(`${PROVISIONING}/dashboards/dashboards.yml`, {})),
-    file("dashboards/trust-apis.json", renderTrustApisDashboard(apiNames)),
-    file(ALERTING_FILES.rules, renderAlertRules(settings, apiNames)),
-    file(ALERTING_FILES.notifications, renderNotifications(settings)),
-  ];
-}
-
 /** Where Grafana keeps its database (users, preferences). */
-export function grafanaDataVolume(settings: Settings): DataVolume {
+export function grafanaDataVolume(settings: GrafanaSettings): DataVolume {
   return dataVolume(settings, "grafana", "/var/lib/grafana", GRAFANA_UID, 0);
 }
 
 /** `https` when Grafana itself serves TLS, else `http`. */
-export function grafanaScheme(settings: Settings): "https" | "http" {
+export function grafanaScheme(settings: Pick<Settings, "grafanaTls">): "https" | "http" {
   return servesHttps(settings.grafanaTls) ? "https" : "http";
 }
 
@@ -80,7 +51,7 @@ export function grafanaScheme(settings: Settings): "https" | "http" {
  * stack makes. The key is readable by group 0 only, which in the container is Grafana (472:0)
  * and root; a certificate given in plain text is an ordinary file.
  */
-function tlsFiles(settings: Settings): { uploads: UploadSpec[]; secretFiles: SecretFileSpec[] } {
+function tlsFiles(settings: GrafanaSettings): { uploads: UploadSpec[]; secretFiles: SecretFileSpec[] } {
   if (settings.grafanaTls === "self-signed") {
     return {
       uploads: [],
@@ -100,8 +71,8 @@ function tlsFiles(settings: Settings): { uploads: UploadSpec[]; secretFiles: Sec
     : { uploads: [], secretFiles: [{ path: GRAFANA_TLS_PATHS.certificate, secret: certificate }, key] };
 }
 
-/** Grafana's container, keeping its database on `data`. */
-export function grafanaContainer(settings: Settings, data: DataVolume): ContainerSpec {
+/** Grafana's container, keeping its database on `data` and provisioned with `content`. */
+export function grafanaContainer(settings: GrafanaSettings, data: DataVolume, content: ContainerContent): ContainerSpec {
   const https = servesHttps(settings.grafanaTls);
   const tls = tlsFiles(settings);
   return {
@@ -126,7 +97,7 @@ export function grafanaContainer(settings: Settings, data: DataVolume): Containe
       ...(https
         ? { GF_SERVER_PROTOCOL: "https", GF_SERVER_CERT_FILE: GRAFANA_TLS_PATHS.certificate, GF_SERVER_CERT_KEY: GRAFANA_TLS_PATHS.key }
         : {}),
-      ...smtpEnvironment(settings),
+      ...content.env,
     },
     ports: [{ internal: GRAFANA_HTTP_PORT, external: settings.grafanaPort, ip: settings.grafanaBindAddress }],
     mounts: [dataMount(data)],
@@ -150,11 +121,11 @@ export function grafanaContainer(settings: Settings, data: DataVolume): Containe
       startPeriod: "30s",
     },
     user: `${GRAFANA_UID}:0`,
-    uploads: [...renderGrafanaProvisioning(settings), ...tls.uploads],
+    uploads: [...content.uploads, ...tls.uploads],
     secretFiles: [
       { path: GRAFANA_ADMIN_PASSWORD_PATH, secret: { kind: "secret-ref", ref: "grafanaAdminPassword" } },
       ...tls.secretFiles,
-      ...alertSecretFiles(settings),
+      ...content.secretFiles,
     ],
     ...lockedDown(),
     stopGracePeriodSeconds: 30,

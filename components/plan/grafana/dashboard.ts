@@ -12,8 +12,9 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import * as queries from "./dashboard-queries";
-import { LOG_LEVELS } from "./settings";
-import { LOKI_DATASOURCE_UID, sortKeys } from "./spec";
+import { LOG_LEVELS } from "../settings/core";
+import { LOKI_DATASOURCE_UID } from "../shared/names";
+import { sortKeys } from "../shared/spec";
 
 /** One query of a panel, as Grafana stores it. */
 export interface PanelQuery {

@@ -4,8 +4,8 @@
  * `containers.json`) are derived from these, so they cannot disagree.
  */
 import * as crypto from "crypto";
-import { SecretValue, shown } from "./secrets";
-import { RestartPolicy, Settings } from "./settings";
+import type { RestartPolicy } from "../settings/core";
+import { SecretValue, shown } from "../settings/secrets";
 
 /** A port published on the host. */
 export interface PortSpec {
@@ -45,6 +45,16 @@ export interface SecretFileSpec {
   path: string;
   /** The secret it holds. */
   secret: SecretValue;
+}
+
+/** What another part of the plan puts into a container: files, secret files and environment (Grafana's provisioning). */
+export interface ContainerContent {
+  /** Files copied in at creation. */
+  uploads: UploadSpec[];
+  /** Secret files copied in at creation. */
+  secretFiles: SecretFileSpec[];
+  /** Environment. */
+  env: Record<string, string>;
 }
 
 /** A Docker healthcheck. */
@@ -105,7 +115,7 @@ export interface ContainerSpec {
   securityOpts: string[];
 }
 
-/** A place where a service keeps data that must outlive its container. */
+/** A place where a service keeps data that must outlive its container (`dataVolume` in `names.ts`). */
 export interface DataVolume {
   /** Service that owns the data. */
   service: string;
@@ -119,58 +129,6 @@ export interface DataVolume {
   uid: number;
   /** Numeric group the service runs as. */
   gid: number;
-}
-
-/** Port Loki listens on inside its container. */
-export const LOKI_HTTP_PORT = 3100;
-
-/** The uid of the Loki datasource Grafana is provisioned with (`datasources/loki.yml`), which the dashboard and the alert rules query. */
-export const LOKI_DATASOURCE_UID = "loki";
-
-/** The Docker label that marks a container for collection, and that the API containers carry. */
-export const DISCOVERY_LABEL = { name: "org.flip.logging.enabled", value: "true" };
-
-/** Loki's URL on the stack network, for Alloy and Grafana. */
-export function lokiInternalUrl(settings: Settings): string {
-  return `http://${containerName(settings, "loki")}:${LOKI_HTTP_PORT}`;
-}
-
-/** The network of Loki, Alloy and Grafana: Loki is reachable from Alloy and Grafana only. */
-export function loggingNetworkName(settings: Settings): string {
-  return `${settings.siteName}-logging`;
-}
-
-/** The network of the Trust APIs: they need no route to Loki, as Alloy reads their logs through the Docker socket. */
-export function apiNetworkName(settings: Settings): string {
-  return `${settings.siteName}-apis`;
-}
-
-/** The fixed name of a service's container. */
-export function containerName(settings: Settings, service: string): string {
-  return `${settings.siteName}-${service}`;
-}
-
-/** Where a service keeps its data: a named volume without a volume root, a host directory with one. */
-export function dataVolume(settings: Settings, service: string, target: string, uid: number, gid: number): DataVolume {
-  return settings.volumeRoot === undefined
-    ? { service, volumeName: `${settings.siteName}-${service}-data`, target, uid, gid }
-    : { service, hostPath: `${settings.volumeRoot}/${service}`, target, uid, gid };
-}
-
-/** The mount of a data volume into its container. */
-export function dataMount(volume: DataVolume): MountSpec {
-  return volume.hostPath !== undefined
-    ? { target: volume.target, source: volume.hostPath, type: "bind", readOnly: false }
-    : { target: volume.target, source: volume.volumeName as string, type: "volume", readOnly: false };
-}
-
-/**
- * Labels every container of the stack carries: whose it is, which service it is (Alloy's
- * `project` and `service` labels), and the discovery label, so that with `collect: labelled` the
- * stack collects its own containers' logs too and its own failures are visible.
- */
-export function stackLabels(settings: Settings, service: string): Record<string, string> {
-  return { [DISCOVERY_LABEL.name]: DISCOVERY_LABEL.value, "org.flip.project": settings.siteName, "org.flip.service": service };
 }
 
 /** Docker log rotation for the stack's own containers: a chatty one cannot fill the disk. */
