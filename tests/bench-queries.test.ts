@@ -1,6 +1,6 @@
 import { renderTrustApisDashboard } from "../components/plan/grafana/dashboard";
-import { ORIGINAL, shippedTargets } from "../scripts/bench";
-import { fillVariables, formatDuration, panelStep, rateInterval, roundInterval } from "../scripts/bench/grafana-queries";
+import { ORIGINAL, shippedTargets } from "../scripts/proof/bench";
+import { fillVariables, formatDuration, panelStep, rateInterval, roundInterval } from "../scripts/proof/bench/grafana-queries";
 
 const HOUR = 3_600_000;
 

@@ -7,7 +7,7 @@ import { parseSettings } from "../components/plan/settings";
 import { LOKI_DATASOURCE_UID } from "../components/plan/shared/names";
 import { sortKeys } from "../components/plan/shared/spec";
 import schema from "../contract/log-line.schema.json";
-import { contractFieldsMarked } from "../scripts/contract-lines";
+import { contractFieldsMarked } from "../scripts/proof/contract-lines";
 import { configOf } from "./helpers/settings";
 import { alloyBlock, analyseQuery, GrafanaVariable, interpolate, labelsSetByAlloy, structuredMetadataSetByAlloy, VariableSelection } from "./helpers/logql";
 

@@ -3,7 +3,7 @@ import addFormats from "ajv-formats";
 import * as fs from "fs";
 import * as path from "path";
 import schema from "../contract/log-line.schema.json";
-import { contractFieldsMarked } from "../scripts/contract-lines";
+import { contractFieldsMarked } from "../scripts/proof/contract-lines";
 
 const FIXTURES = path.join(__dirname, "fixtures", "log-lines");
 

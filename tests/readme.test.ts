@@ -16,4 +16,17 @@ describe("the README stays true to the code", () => {
     expect(read("README.md")).toContain("npm ci && npm test");
     expect(read(".ci/run")).toMatch(/^npm test$/m);
   });
+
+  it("the Layout section names every file of the plan, and every path it gives exists", () => {
+    const readme = read("README.md");
+    const layout = readme.slice(readme.indexOf("## Layout\n"));
+    const plan = fs
+      .readdirSync(path.join(PROJECT, "components/plan"), { recursive: true, encoding: "utf8" })
+      .filter((name) => name.endsWith(".ts"));
+    const named = new Set([...layout.matchAll(/`([^`\s]+)`/g)].flatMap((match) => match[1].split(/[/,]/)));
+    expect(plan.filter((file) => !named.has(path.basename(file)))).toEqual([]);
+    const paths = [...layout.matchAll(/^\| `((?:components|scripts|config-files|tests|log_config|contract)\/[^`]*)`/gm)].map((match) => match[1]);
+    expect(paths.length).toBeGreaterThan(5);
+    expect(paths.filter((given) => !fs.existsSync(path.join(PROJECT, given)))).toEqual([]);
+  });
 });

@@ -90,7 +90,7 @@ export function projectConfigDocument(): string {
     "# in every environment. The CLI requires every declared key without a default in every stack, so",
     ...wrapComment(`the others (${undeclared.join(", ")})`),
     "# are left undeclared; the README lists them all and the program validates every one.",
-    "# Generated from components/plan/settings.ts by `npm run sync-docs`.",
+    "# Generated from the declarations in components/plan/settings/ by `npm run sync-docs`.",
     "config:",
   ];
   for (const [key, declaration] of Object.entries(declared)) {

@@ -16,8 +16,8 @@
  */
 import { execSync } from "child_process";
 import { parseArgs } from "util";
-import { DASHBOARD_DATASOURCE, renderTrustApisDashboard } from "../components/plan/grafana/dashboard";
-import { ZERO_EVERY_STEP } from "../components/plan/grafana/dashboard-queries";
+import { DASHBOARD_DATASOURCE, renderTrustApisDashboard } from "../../components/plan/grafana/dashboard";
+import { ZERO_EVERY_STEP } from "../../components/plan/grafana/dashboard-queries";
 import { pythonJson, random, structuredMetadataOf } from "./contract-lines";
 import { fillVariables, panelStep } from "./bench/grafana-queries";
 

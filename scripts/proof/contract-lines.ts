@@ -1,7 +1,7 @@
 /**
  * Pieces shared by the scripts that write contract lines of known truth into a Loki.
  */
-import schema from "../contract/log-line.schema.json";
+import schema from "../../contract/log-line.schema.json";
 
 /** The fields the log contract marks with `mark`: those Alloy makes Loki labels, or attaches as structured metadata. */
 export function contractFieldsMarked(mark: "x-loki-label" | "x-loki-structured-metadata"): string[] {

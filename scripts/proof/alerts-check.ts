@@ -5,7 +5,7 @@
  * errors as the rule says). Not part of the tests: it needs a Loki, given by URL, that holds
  * nothing else under the scenarios' labels.
  *
- *   npx ts-node --transpile-only scripts/alerts-check.ts --loki http://127.0.0.1:3100 [--stack prod] [--scenarios normal,silent]
+ *   npx ts-node --transpile-only scripts/proof/alerts-check.ts --loki http://127.0.0.1:3100 [--stack prod] [--scenarios normal,silent]
  *
  * Each scenario writes the last hour under its own API names (`<scenario>-trust-api`, ...) and
  * site (`<site>-<scenario>`), with the labels Alloy gives a line (`container`, `service`,
@@ -14,11 +14,11 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { parseArgs } from "util";
-import { alertRuleGroups, AlertRule } from "../components/plan/grafana/alerting";
-import { dashboardApiNames } from "../components/plan/grafana/provisioning";
-import { Settings } from "../components/plan/settings";
+import { alertRuleGroups, AlertRule } from "../../components/plan/grafana/alerting";
+import { dashboardApiNames } from "../../components/plan/grafana/provisioning";
+import { Settings } from "../../components/plan/settings";
 import { pythonJson, random } from "./contract-lines";
-import { loadStackSettings } from "./render";
+import { loadStackSettings } from "../render";
 
 const MINUTE = 60_000;
 
@@ -187,7 +187,7 @@ const SCENARIOS: Record<string, { summary: string; write(scene: Scene): void }> 
   demo: {
     summary: "the dev stack's demo generators (python3 -m log_config.demo, 3 req/s each), as they run",
     write(scene) {
-      const root = path.join(__dirname, "..");
+      const root = path.join(__dirname, "..", "..");
       scene.apis.forEach((api, i) => {
         const profile = api.replace(/^demo-/, "");
         const run = spawnSync("python3", ["-c", `import sys; sys.argv=["demo","--api","${profile}","--count","12000","--seed","${i + 1}"]; from log_config.demo import main; main()`], {
@@ -324,9 +324,9 @@ async function main(): Promise<void> {
       "skip-push": { type: "boolean", default: false },
     },
   });
-  if (!values.loki) throw new Error("usage: scripts/alerts-check.ts --loki <url> [--stack prod] [--scenarios normal,silent,...]");
+  if (!values.loki) throw new Error("usage: scripts/proof/alerts-check.ts --loki <url> [--stack prod] [--scenarios normal,silent,...]");
   const loki = values.loki.replace(/\/$/, "");
-  const settings = loadStackSettings(values.stack as string, path.join(__dirname, ".."));
+  const settings = loadStackSettings(values.stack as string, path.join(__dirname, "..", ".."));
   const end = Math.floor(Date.now() / MINUTE) * MINUTE;
   const start = end - 60 * MINUTE;
   const onset = end - 16 * MINUTE;
