@@ -51,8 +51,11 @@ describe("the benchmark's reading of the shipped dashboard", () => {
   const shipped = shippedTargets(rendered);
   const byPanel = (panel: string) => shipped.filter((t) => t.panel === panel);
 
-  it("times every panel the original design had, under the same title", () => {
-    expect([...new Set(shipped.map((t) => t.panel))]).toEqual([...new Set(ORIGINAL.map((t) => t.panel))]);
+  // Panels the dashboard has and the original design had not: the benchmark times them for ours alone.
+  const ADDED_PANELS: string[] = [];
+
+  it("times every panel the original design had, under the same title, and the panels added since", () => {
+    expect([...new Set(shipped.map((t) => t.panel))]).toEqual([...new Set(ORIGINAL.map((t) => t.panel)), ...ADDED_PANELS]);
   });
 
   it.each(["Request rate", "Active APIs", "Status codes: completed requests per second"])("sends no query for %s, which reuses the series of Request rate by API", (panel) => {
