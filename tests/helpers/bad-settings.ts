@@ -46,6 +46,30 @@ export function rowConfig(values: Record<string, string>, options: BadSetting[3]
   return { plain, secret };
 }
 
+/** The settings of a production stack that keeps its logs in an S3-compatible store. */
+export const S3_STACK: Record<string, string> = {
+  lokiStorage: "s3",
+  lokiStorageSince: "2026-12-10",
+  lokiS3Endpoint: "https://s3.trust.nhs.uk:9000",
+  lokiS3Bucket: "flip-logs",
+  lokiS3Region: "eu-west-2",
+  lokiS3AccessKeyId: "FLIPLOKI",
+};
+/** Its secret key, set with `--secret`. */
+export const S3_SECRETS: Record<string, string> = { lokiS3SecretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+
+/** The settings of a production stack that keeps its logs in Azure Blob storage. */
+export const AZURE_STACK: Record<string, string> = {
+  lokiStorage: "azure",
+  lokiStorageSince: "2026-12-10",
+  lokiAzureAccount: "leedsflip",
+  lokiAzureContainer: "flip-logs",
+};
+/** Its account key, set with `--secret`. */
+export const AZURE_SECRETS: Record<string, string> = {
+  lokiAzureAccountKey: "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+};
+
 /** The rules, one row each. */
 export const BAD_SETTINGS: BadSetting[] = [
   ["a port out of range", { lokiPort: "70000" }, '`lokiPort` is "70000", but it must be an integer port from 1 to 65535'],
@@ -345,6 +369,97 @@ export const BAD_SETTINGS: BadSetting[] = [
     "a log level that hides the request lines the alerts read",
     { logLevel: "WARNING" },
     "`logLevel` is `WARNING`, but the APIs then write no `request.started` or `request.completed` lines (INFO), which the dashboard's request panels and the alerts on silent, failing and slow APIs read; use `INFO` or `DEBUG`",
+  ],
+  [
+    "an unknown Loki store",
+    { lokiStorage: "gcs" },
+    '`lokiStorage` is "gcs", but it must be one of `filesystem`, `s3`, `azure`',
+  ],
+  [
+    "an S3 endpoint that is not a URL",
+    { ...S3_STACK, lokiS3Endpoint: "s3.trust.nhs.uk:9000" },
+    '`lokiS3Endpoint` is "s3.trust.nhs.uk:9000", but it must be an `https://` URL such as `https://s3.eu-west-2.amazonaws.com`',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "a plain HTTP S3 endpoint in production",
+    { ...S3_STACK, lokiS3Endpoint: "http://s3.trust.nhs.uk:9000" },
+    '`lokiS3Endpoint` is "http://s3.trust.nhs.uk:9000", but it must be `https://` in production: plain HTTP would carry every log line and the keys unencrypted',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "an S3 endpoint that names the bucket",
+    { ...S3_STACK, lokiS3Endpoint: "https://s3.trust.nhs.uk/flip-logs" },
+    '`lokiS3Endpoint` is "https://s3.trust.nhs.uk/flip-logs", but it must be only a scheme, a host and a port: the bucket and the keys have settings of their own',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "a bucket name S3 refuses",
+    { ...S3_STACK, lokiS3Bucket: "FLIP_Logs" },
+    '`lokiS3Bucket` is "FLIP_Logs", but it must be 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, as S3 names buckets',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "a bucket named like an IP address",
+    { ...S3_STACK, lokiS3Bucket: "192.168.1.10" },
+    '`lokiS3Bucket` is "192.168.1.10", but it must be 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, as S3 names buckets, and not an IP address',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "S3 without its secret key",
+    S3_STACK,
+    "`lokiS3SecretAccessKey` is not set, but `lokiStorage: s3` needs it; set it with `pulumi config set --secret lokiS3SecretAccessKey <value>`",
+  ],
+  [
+    "an S3 secret key typed in plain text",
+    { ...S3_STACK, lokiS3SecretAccessKey: "wJalrXUtnFEMI/K7MDENG" },
+    "`lokiS3SecretAccessKey` is set in plain text, but it must be a secret; set it with `pulumi config set --secret lokiS3SecretAccessKey <value>`",
+  ],
+  [
+    "an S3 secret key with a quote in it",
+    S3_STACK,
+    '`lokiS3SecretAccessKey` is [secret], but it must be 1-128 printable characters without spaces, quotes or backslashes',
+    { secrets: { lokiS3SecretAccessKey: 'abc"def' }, render: "cannot see" },
+  ],
+  [
+    "an object store without the day it starts",
+    { ...S3_STACK, lokiStorageSince: UNSET },
+    "`lokiStorageSince` is not set, but `lokiStorage: s3` needs it; set it with `pulumi config set lokiStorageSince <value>`",
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "a start day that is not a day",
+    { ...S3_STACK, lokiStorageSince: "2026-02-30" },
+    '`lokiStorageSince` is "2026-02-30", but it must be a day written `YYYY-MM-DD`, after 2024-01-01',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "S3 settings left on a filesystem stack",
+    { lokiS3Bucket: "flip-logs" },
+    "`lokiS3Bucket` is set, but it is used only with `lokiStorage: s3` (the stack has `filesystem`)",
+  ],
+  [
+    "Azure settings on an S3 stack",
+    { ...S3_STACK, lokiAzureContainer: "flip-logs" },
+    "`lokiAzureContainer` is set, but it is used only with `lokiStorage: azure` (the stack has `s3`)",
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "a container name Azure refuses",
+    { ...AZURE_STACK, lokiAzureContainer: "flip--logs" },
+    '`lokiAzureContainer` is "flip--logs", but it must be 3-63 lowercase letters, digits and hyphens, starting with a letter or digit, every hyphen between two of them, as Azure names containers',
+    { secrets: AZURE_SECRETS },
+  ],
+  [
+    "an Azure account name with capitals",
+    { ...AZURE_STACK, lokiAzureAccount: "LeedsFlip" },
+    '`lokiAzureAccount` is "LeedsFlip", but it must be 3-24 lowercase letters and digits, as Azure names storage accounts',
+    { secrets: AZURE_SECRETS },
+  ],
+  [
+    "Azure without its account key",
+    AZURE_STACK,
+    "`lokiAzureAccountKey` is not set, but `lokiStorage: azure` needs it; set it with `pulumi config set --secret lokiAzureAccountKey <value>`",
   ],
   [
     "a mistyped setting name",

@@ -7,7 +7,7 @@ import * as net from "net";
 import type { ConfigEntry } from "./config-source";
 import { SecretValue, secretText } from "./secrets";
 import type { LogLevel } from "./core";
-import { always, code, declare, ReadContext, readPort, textRule, ValuesOf } from "./declaration";
+import { always, code, declare, ReadContext, readPort, readSecretText, textRule, ValuesOf } from "./declaration";
 
 /** Smallest and largest `alertSilentAfter`, in minutes. */
 export const SILENT_AFTER_RANGE = { min: 5, max: 360 };
@@ -114,18 +114,6 @@ export const readHost = textRule((value) =>
 
 /** Reads an SMTP user name. */
 export const readSmtpUser = textRule((value) => (/^[^\s$]{1,128}$/.test(value) ? undefined : "1-128 characters without spaces or `$`"));
-
-/** Reads a secret password; a sealed one (`npm run render`) stays sealed. */
-export function readSecretText(entry: ConfigEntry, context: ReadContext): SecretValue | undefined {
-  if (entry.value === undefined) {
-    return secretText(null);
-  }
-  if (entry.value.length === 0) {
-    context.problem(`${code(context.key)} is empty; set it with \`pulumi config set --secret ${context.key} <value>\``);
-    return undefined;
-  }
-  return secretText(entry.value);
-}
 
 /**
  * Reads a secret webhook URL: an `http://` or `https://` URL, `https://` in production. Its text is

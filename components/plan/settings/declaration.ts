@@ -4,7 +4,7 @@
  */
 import * as net from "net";
 import type { ConfigEntry } from "./config-source";
-import { SECRET_PLACEHOLDER } from "./secrets";
+import { SECRET_PLACEHOLDER, SecretValue, secretText } from "./secrets";
 
 /** Which kind of site a stack is; it picks the defaults and the stricter production rules. */
 export type Environment = "development" | "production";
@@ -153,3 +153,14 @@ export const readBoolean: Declaration<boolean>["read"] = (entry, context) => {
   return entry.value === "true";
 };
 
+/** Reads a secret text (a password, a key); a sealed one (`npm run render`) stays sealed. */
+export function readSecretText(entry: ConfigEntry, context: ReadContext): SecretValue | undefined {
+  if (entry.value === undefined) {
+    return secretText(null);
+  }
+  if (entry.value.length === 0) {
+    context.problem(`${code(context.key)} is empty; set it with \`pulumi config set --secret ${context.key} <value>\``);
+    return undefined;
+  }
+  return secretText(entry.value);
+}
