@@ -248,7 +248,7 @@ describe("the rules' LogQL", () => {
   it("watches the stack's own Loki and Alloy by the service and project labels their containers carry", () => {
     const settings = dev();
     const plan = stackPlan(settings);
-    const own = [plan.loki, plan.alloy].map((spec) => spec.labels);
+    const own = [plan.loki.nodes[0].spec, plan.alloy].map((spec) => spec.labels);
     const alloy = renderAlloyConfig(settings);
     // Alloy names them from this program's own labels.
     expect(alloy).toMatch(/__meta_docker_container_label_org_flip_service"\]\s+regex\s+= "\(\.\+\)"\s+target_label\s+= "service"/);

@@ -29,7 +29,7 @@ const durationSeconds = (value: string): number => {
 describe("nothing lost", () => {
   it("keeps Loki, Grafana and Alloy data on host directories under the volume root in production", () => {
     const plan = stackPlan(prod());
-    expect(plan.data.loki).toMatchObject({ hostPath: "/opt/flip/volumes/loki", uid: 10001, gid: 10001, target: "/loki" });
+    expect(plan.loki.nodes[0].data).toMatchObject({ hostPath: "/opt/flip/volumes/loki", uid: 10001, gid: 10001, target: "/loki" });
     expect(plan.data.grafana).toMatchObject({ hostPath: "/opt/flip/volumes/grafana", uid: 472, gid: 0, target: "/var/lib/grafana" });
     expect(plan.data.alloy).toMatchObject({ hostPath: "/opt/flip/volumes/alloy", uid: 0, gid: 0, target: "/var/lib/alloy/data" });
   });

@@ -158,7 +158,7 @@ describe("Loki's config on each store", () => {
 
 describe("Loki's container on each store", () => {
   it("reads its environment only with an object store, which passes the key there as a secret", () => {
-    const loki = (store: keyof typeof STORES) => stackPlan(STORES[store]).loki;
+    const loki = (store: keyof typeof STORES) => stackPlan(STORES[store]).loki.nodes[0].spec;
     expect(loki("filesystem").command).toEqual([`-config.file=${LOKI_CONFIG.path}`]);
     expect(loki("filesystem").env).toEqual({});
     expect(loki("s3").command).toEqual([`-config.file=${LOKI_CONFIG.path}`, "-config.expand-env=true"]);
@@ -167,7 +167,7 @@ describe("Loki's container on each store", () => {
   });
 
   it("keeps its data volume for the write-ahead log, the index cache and the compactor", () => {
-    expect(stackPlan(STORES.s3).loki.mounts).toEqual(stackPlan(STORES.filesystem).loki.mounts);
+    expect(stackPlan(STORES.s3).loki.nodes[0].spec.mounts).toEqual(stackPlan(STORES.filesystem).loki.nodes[0].spec.mounts);
   });
 
   it("writes no secret into containers.json, which shows the key as [secret]", () => {

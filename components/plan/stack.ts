@@ -10,7 +10,7 @@ import { grafanaContent, PROVISIONING_SETTING_KEYS } from "./grafana/provisionin
 import { ALLOY_SETTING_KEYS, alloyContainer, alloyDataVolume } from "./services/alloy";
 import { API_CONTAINER_SETTING_KEYS, servingContainer } from "./services/apis";
 import { GRAFANA_SETTING_KEYS, grafanaContainer, grafanaDataVolume } from "./services/grafana";
-import { LOKI_SETTING_KEYS, lokiContainer, lokiDataVolume } from "./services/loki";
+import { LOKI_SETTING_KEYS, LokiPlan, lokiPlan } from "./services/loki";
 import { Settings, sliceOf } from "./settings";
 import { apiNetworkName, loggingNetworkName } from "./shared/names";
 import { ContainerSpec, DataVolume, renderContainersJson } from "./shared/spec";
@@ -21,16 +21,16 @@ export interface StackPlan {
   siteName: string;
   /** The stack's Docker networks: Loki, Alloy and Grafana on one, the APIs on the other. */
   networks: { logging: string; apis: string };
-  /** Loki's container. */
-  loki: ContainerSpec;
+  /** Loki's containers and their data: one, or a scalable site's writers, readers, backend and gateway. */
+  loki: LokiPlan;
   /** Alloy's container. */
   alloy: ContainerSpec;
   /** Grafana's container. */
   grafana: ContainerSpec;
   /** The Trust API containers, in the order of the `apis` setting. */
   apis: ContainerSpec[];
-  /** Data volumes of Loki, Alloy and Grafana. */
-  data: { loki: DataVolume; alloy: DataVolume; grafana: DataVolume };
+  /** Data volumes of Alloy and Grafana (Loki's are in `loki`). */
+  data: { alloy: DataVolume; grafana: DataVolume };
 }
 
 /** The plan of a stack: a pure function of its settings. */
@@ -39,11 +39,11 @@ export function stackPlan(settings: Settings): StackPlan {
   const alloy = sliceOf(settings, ALLOY_SETTING_KEYS);
   const grafana = sliceOf(settings, GRAFANA_SETTING_KEYS);
   const apis = sliceOf(settings, API_CONTAINER_SETTING_KEYS);
-  const data = { loki: lokiDataVolume(loki), alloy: alloyDataVolume(alloy), grafana: grafanaDataVolume(grafana) };
+  const data = { alloy: alloyDataVolume(alloy), grafana: grafanaDataVolume(grafana) };
   return {
     siteName: settings.siteName,
     networks: { logging: loggingNetworkName(settings), apis: apiNetworkName(settings) },
-    loki: lokiContainer(loki, data.loki),
+    loki: lokiPlan(loki),
     alloy: alloyContainer(alloy, data.alloy),
     grafana: grafanaContainer(grafana, data.grafana, grafanaContent(sliceOf(settings, PROVISIONING_SETTING_KEYS))),
     apis: settings.apis.map((api) => servingContainer(apis, api)),
@@ -53,7 +53,7 @@ export function stackPlan(settings: Settings): StackPlan {
 
 /** Every container of a plan, in start order. */
 export function planContainers(plan: StackPlan): ContainerSpec[] {
-  return [plan.loki, plan.alloy, plan.grafana, ...plan.apis];
+  return [...plan.loki.nodes.map((node) => node.spec), plan.alloy, plan.grafana, ...plan.apis];
 }
 
 /**

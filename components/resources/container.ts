@@ -115,7 +115,8 @@ export function declareContainer(
   parent: pulumi.Resource,
   dependsOn: pulumi.Resource[],
 ): docker.Container {
-  const image = new docker.RemoteImage(`${spec.service}-image`, { name: spec.image, keepLocally: true }, { parent });
+  const name = spec.resource ?? spec.service;
+  const image = new docker.RemoteImage(`${name}-image`, { name: spec.image, keepLocally: true }, { parent });
   const envs = Object.entries(spec.env).map(([key, value]) =>
     typeof value === "string" ? `${key}=${value}` : secretOutput(value, ctx.secrets).apply((text) => `${key}=${text}`),
   );
@@ -125,7 +126,7 @@ export function declareContainer(
     ...spec.secretFiles.map((file) => ({ file: file.path, content: secretOutput(file.secret, ctx.secrets), permissions: "0440" })),
   ];
   return new docker.Container(
-    spec.service,
+    name,
     {
       name: spec.name,
       image: image.imageId,

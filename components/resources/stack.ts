@@ -69,7 +69,7 @@ export class LoggingStack extends pulumi.ComponentResource {
       dockerHost: args.dockerHost,
       protectData: args.protectData,
     };
-    this.loki = new Loki("loki", { spec: plan.loki, data: plan.data.loki, context }, { parent: this });
+    this.loki = new Loki("loki", { plan: plan.loki, context }, { parent: this });
     this.alloy = new Alloy("alloy", { spec: plan.alloy, data: plan.data.alloy, context, after: [this.loki.container] }, { parent: this });
     this.grafana = new Grafana(
       "grafana",
@@ -77,7 +77,7 @@ export class LoggingStack extends pulumi.ComponentResource {
       { parent: this },
     );
     this.apis = new TrustApis("apis", { specs: plan.apis, context }, { parent: this });
-    this.containers = [this.loki.container, this.alloy.container, this.grafana.container, ...this.apis.containers];
+    this.containers = [...this.loki.containers, this.alloy.container, this.grafana.container, ...this.apis.containers];
     this.registerOutputs({
       networks: [this.loggingNetwork.name, this.apiNetwork.name],
       containerNames: this.containers.map((container) => container.name),

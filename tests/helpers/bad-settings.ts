@@ -145,7 +145,7 @@ export const BAD_SETTINGS: BadSetting[] = [
   [
     "an API named like a logging service",
     { apis: JSON.stringify([{ name: "loki", image: "a/b:1" }]) },
-    '`name` of API `loki` (apis[0]) is "loki", but `loki`, `alloy`, `grafana` name the logging services themselves',
+    '`name` of API `loki` (apis[0]) is "loki", but `loki`, `alloy`, `grafana` and names starting `loki-` name the logging services themselves',
   ],
   [
     "an API that sets LOG_LEVEL itself",
@@ -176,7 +176,7 @@ export const BAD_SETTINGS: BadSetting[] = [
   [
     "an image override for an unknown service",
     { images: JSON.stringify({ promtail: "grafana/promtail:3.0.0" }) },
-    "`images.promtail` is not an image of this stack; allowed keys are `loki`, `alloy`, `grafana`, `demo`",
+    "`images.promtail` is not an image of this stack; allowed keys are `loki`, `alloy`, `grafana`, `demo`, `gateway`",
   ],
   [
     "a Docker host that is neither unix:// nor ssh://",

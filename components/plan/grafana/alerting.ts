@@ -8,11 +8,11 @@ import * as YAML from "yaml";
 import type { Settings } from "../settings";
 import { ALERT_SETTINGS, emailConfigured, minutesOf } from "../settings/alerts";
 import { SecretValue } from "../settings/secrets";
-import { LOKI_DATASOURCE_UID } from "../shared/names";
+import { LOKI_DATASOURCE_UID, lokiLogServices } from "../shared/names";
 import { SecretFileSpec, sortKeys } from "../shared/spec";
 
 /** The settings the alert rules, contact points and SMTP settings are made from: the site's name and the alert settings. */
-export const ALERTING_SETTING_KEYS = ["siteName", ...(Object.keys(ALERT_SETTINGS) as (keyof typeof ALERT_SETTINGS)[])] as const;
+export const ALERTING_SETTING_KEYS = ["siteName", "lokiMode", ...(Object.keys(ALERT_SETTINGS) as (keyof typeof ALERT_SETTINGS)[])] as const;
 /** The alerts' part of the settings. */
 export type AlertingSettings = Pick<Settings, (typeof ALERTING_SETTING_KEYS)[number]>;
 
@@ -181,7 +181,7 @@ export function slowRequestsQuery(apiNames: readonly string[], minutes: number, 
 
 /** The stack's own Loki and Alloy, by the `service` and `project` labels Alloy gives them. */
 function pipelineSelector(settings: AlertingSettings): string {
-  return `{project="${settings.siteName}", service=~"loki|alloy"}`;
+  return `{project="${settings.siteName}", service=~"${[...lokiLogServices(settings), "alloy"].join("|")}"}`;
 }
 
 /**
@@ -207,6 +207,14 @@ export function pipelineErrorsQuery(settings: AlertingSettings): string {
     `sum by (service) (count_over_time(${pipelineSelector(settings)} |= "level=error" | logfmt level, msg | __error__="" ` +
     `| level="error" | msg!~"${LOST_LINE_PATTERN}" [${PIPELINE_ERRORS.windowMinutes}m]))`
   );
+}
+
+/** Where an operator reads the lines of the service an alert names: its container, or each of a scalable Loki's containers of that role. */
+function containerLogs(settings: AlertingSettings): string {
+  const one = `docker logs ${settings.siteName}-{{ $labels.service }}`;
+  return settings.lokiMode === "scalable"
+    ? `${one} (for Loki, each of docker ps --filter label=org.flip.project=${settings.siteName} --filter label=org.flip.service={{ $labels.service }})`
+    : one;
 }
 
 /** How an annotation shows B, the rule's figure, with `digits` decimals (empty where an error left no value). */
@@ -290,7 +298,7 @@ export function alertRuleGroups(settings: AlertingSettings, apiNames: readonly s
         description:
           `${figure(0)} lines of {{ $labels.service }} in the last ${LOST_LINES_WINDOW_MINUTES} minutes say log lines were lost: Alloy gave up ` +
           `sending a batch ("final error sending batch") or Loki refused lines ("write operation failed": rate limit, lines too old or too long). ` +
-          `Those lines are not in Loki. The reason is in docker logs ${settings.siteName}-{{ $labels.service }}.`,
+          `Those lines are not in Loki. The reason is in ${containerLogs(settings)}.`,
       },
     }),
     rule({
@@ -308,7 +316,7 @@ export function alertRuleGroups(settings: AlertingSettings, apiNames: readonly s
         description:
           `{{ $labels.service }} logged more than ${PIPELINE_ERRORS.moreThan} lines at level=error in every ${PIPELINE_ERRORS.windowMinutes} minutes ` +
           `for ${PIPELINE_ERRORS.forMinutes} minutes (${figure(0)} in the last ${PIPELINE_ERRORS.windowMinutes}), or Grafana could not query Loki. ` +
-          `See docker logs ${settings.siteName}-{{ $labels.service }}.`,
+          `See ${containerLogs(settings)}.`,
       },
     }),
   ];

@@ -9,7 +9,7 @@ import { renderTemplate } from "../shared/templates";
 import { renderRedactionStages } from "./alloy-redaction";
 
 /** The settings Alloy's container and config are made from, and no others. */
-export const ALLOY_SETTING_KEYS = ["siteName", "volumeRoot", "images", "restartPolicy", "collect", "redact"] as const;
+export const ALLOY_SETTING_KEYS = ["siteName", "volumeRoot", "images", "restartPolicy", "collect", "redact", "lokiMode"] as const;
 /** Alloy's part of the settings. */
 export type AlloySettings = Pick<Settings, (typeof ALLOY_SETTING_KEYS)[number]>;
 

@@ -7,7 +7,7 @@ import * as net from "net";
 import type { ConfigEntry } from "./config-source";
 import { SecretValue, secretText } from "./secrets";
 import type { LogLevel } from "./core";
-import { always, code, declare, ReadContext, readPort, readSecretText, textRule, ValuesOf } from "./declaration";
+import { always, code, declare, ReadContext, readPort, readSecretText, textRule, ValuesOf, wholeNumberRule } from "./declaration";
 
 /** Smallest and largest `alertSilentAfter`, in minutes. */
 export const SILENT_AFTER_RANGE = { min: 5, max: 360 };
@@ -47,19 +47,6 @@ export function minutesRule(range: { min: number; max: number }): (entry: Config
       return undefined;
     }
     return `${minutes}m`;
-  };
-}
-
-/** A reader of a whole number within `range`; `what` names the unit in the message. */
-export function wholeNumberRule(range: { min: number; max: number }, what: string): (entry: ConfigEntry, context: ReadContext) => number | undefined {
-  return (entry, context) => {
-    const value = entry.value as string;
-    const number = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
-    if (!(number >= range.min && number <= range.max)) {
-      context.problem(`${code(context.key)} is ${JSON.stringify(value)}, but it must be a whole number of ${what} from ${range.min} to ${range.max}`);
-      return undefined;
-    }
-    return number;
   };
 }
 

@@ -30,6 +30,8 @@ export interface ImageSettings {
   grafana: string;
   /** Stock Python image the demo traffic generators run in. */
   demo: string;
+  /** nginx image of the gateway in front of a scalable Loki (`lokiMode: scalable`). */
+  gateway: string;
 }
 
 /** Default images, pinned; a stack may override each through `images`. */
@@ -38,6 +40,9 @@ export const DEFAULT_IMAGES: ImageSettings = {
   alloy: "grafana/alloy:v1.9.0",
   grafana: "grafana/grafana:11.5.0",
   demo: "python:3.11-slim",
+  // The unprivileged build runs as uid 101 and needs no capability (docker-nginx-unprivileged,
+  // mainline/alpine/Dockerfile at tag 1.27.3); Loki 3.4.0's Helm chart runs the 1.27 line as its gateway.
+  gateway: "nginxinc/nginx-unprivileged:1.27.3-alpine",
 };
 
 /** The three FLIP APIs a development stack runs unless it lists others; production must name its own. */
@@ -159,9 +164,10 @@ export const readApis: Declaration<ApiSettings[]>["read"] = (entry, outer) => {
       context.problem(
         `${apiField(index, name, "name")} is ${JSON.stringify(name === SEALED ? "[secret]" : name)}, but it must be 2-40 lowercase letters, digits and hyphens, starting with a letter`,
       );
-    } else if (RESERVED_SERVICE_NAMES.includes(name)) {
+    } else if (RESERVED_SERVICE_NAMES.includes(name) || name.startsWith("loki-")) {
+      // A scalable Loki's containers are `loki-write-1`, `loki-read-1`, `loki-backend`, `loki-gateway` and so on.
       context.problem(
-        `${apiField(index, name, "name")} is ${JSON.stringify(name)}, but ${RESERVED_SERVICE_NAMES.map(code).join(", ")} name the logging services themselves`,
+        `${apiField(index, name, "name")} is ${JSON.stringify(name)}, but ${RESERVED_SERVICE_NAMES.map(code).join(", ")} and names starting \`loki-\` name the logging services themselves`,
       );
     } else if (seen.has(name)) {
       context.problem(
@@ -266,7 +272,7 @@ export const API_SETTINGS = {
   }),
   images: declare<ImageSettings>({
     description: "Pinned images of the services",
-    type: "object `{loki?, alloy?, grafana?, demo?}`",
+    type: "object `{loki?, alloy?, grafana?, demo?, gateway?}`",
     defaults: always(DEFAULT_IMAGES),
     defaultText: {
       development: Object.values(DEFAULT_IMAGES).map(code).join(", "),

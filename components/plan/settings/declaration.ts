@@ -105,6 +105,19 @@ export function isWildcard(ip: string): boolean {
   return ip === "0.0.0.0" || ip === "::";
 }
 
+/** A reader of a whole number within `range`; `what` names the unit in the message. */
+export function wholeNumberRule(range: { min: number; max: number }, what: string): (entry: ConfigEntry, context: ReadContext) => number | undefined {
+  return (entry, context) => {
+    const value = entry.value as string;
+    const number = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
+    if (!(number >= range.min && number <= range.max)) {
+      context.problem(`${code(context.key)} is ${JSON.stringify(value)}, but it must be a whole number of ${what} from ${range.min} to ${range.max}`);
+      return undefined;
+    }
+    return number;
+  };
+}
+
 /** What a port setting allows. */
 export const PORT_RULE = "an integer port from 1 to 65535";
 

@@ -1,7 +1,7 @@
 /**
  * Stack settings: one declaration per setting (its description, type, defaults per environment,
  * rule and secrecy), written in the file of its group (`core.ts`, `storage.ts`, `tls.ts`,
- * `grafana-admin.ts`, `apis.ts`, `redaction.ts`, `alerts.ts`). From them follow the parser, the `Settings` type, the
+ * `scaling.ts`, `grafana-admin.ts`, `apis.ts`, `redaction.ts`, `alerts.ts`). From them follow the parser, the `Settings` type, the
  * README's settings table and the `config:` block of `Pulumi.yaml`. Pure: no Pulumi resources,
  * no I/O, and nothing of the plan outside this folder. Everything downstream trusts what
  * `parseSettings` returns, so every rule a site can break is checked here, before any resource is
@@ -15,6 +15,7 @@ import { CORE_SETTINGS } from "./core";
 import { code, Declaration, Environment, isWildcard, ReadContext } from "./declaration";
 import { GRAFANA_ADMIN_SETTINGS } from "./grafana-admin";
 import { REDACTION_SETTINGS } from "./redaction";
+import { lokiModeProblems, SCALING_SETTINGS } from "./scaling";
 import { lokiStorageProblems, STORAGE_SETTINGS } from "./storage";
 import { grafanaTlsProblems, TLS_SETTINGS } from "./tls";
 
@@ -26,6 +27,7 @@ import { grafanaTlsProblems, TLS_SETTINGS } from "./tls";
 export const SETTINGS = {
   ...CORE_SETTINGS,
   ...STORAGE_SETTINGS,
+  ...SCALING_SETTINGS,
   ...TLS_SETTINGS,
   ...GRAFANA_ADMIN_SETTINGS,
   ...API_SETTINGS,
@@ -122,6 +124,7 @@ export function parseSettings(raw: RawConfig, stackName: string, options: ParseO
     problems.push(
       ...publishedPortClashes(settings),
       ...lokiStorageProblems(settings, new Set(Object.keys(raw.entries))),
+      ...lokiModeProblems(settings, new Set(Object.keys(raw.entries)), options.now ?? new Date()),
       ...grafanaTlsProblems(settings, options.now ?? new Date(), base.secretsReadable),
       ...alertSettingsProblems(settings),
     );

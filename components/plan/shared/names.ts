@@ -17,9 +17,19 @@ export const LOKI_DATASOURCE_UID = "loki";
 /** The Docker label that marks a container for collection, and that the API containers carry. */
 export const DISCOVERY_LABEL = { name: "org.flip.logging.enabled", value: "true" };
 
+/** The service Alloy and Grafana reach Loki through: Loki itself, or the gateway in front of a scalable Loki. */
+export function lokiEntryService(settings: Pick<Settings, "lokiMode">): string {
+  return settings.lokiMode === "scalable" ? "loki-gateway" : "loki";
+}
+
+/** The `service` labels of Loki's own lines: Loki's, or a scalable Loki's writers', readers' and backend's (the gateway's lines are nginx's). */
+export function lokiLogServices(settings: Pick<Settings, "lokiMode">): string[] {
+  return settings.lokiMode === "scalable" ? ["loki-write", "loki-read", "loki-backend"] : ["loki"];
+}
+
 /** Loki's URL on the stack network, for Alloy and Grafana. */
-export function lokiInternalUrl(settings: Site): string {
-  return `http://${containerName(settings, "loki")}:${LOKI_HTTP_PORT}`;
+export function lokiInternalUrl(settings: Pick<Settings, "siteName" | "lokiMode">): string {
+  return `http://${containerName(settings, lokiEntryService(settings))}:${LOKI_HTTP_PORT}`;
 }
 
 /** The network of Loki, Alloy and Grafana: Loki is reachable from Alloy and Grafana only. */

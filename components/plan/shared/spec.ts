@@ -73,8 +73,14 @@ export interface HealthcheckSpec {
 
 /** Everything Docker needs to run one container of the stack. */
 export interface ContainerSpec {
-  /** Service name: `loki`, `alloy`, `grafana` or an API name. */
+  /** Service name: `loki`, `alloy`, `grafana` or an API name; also the container's alias on its networks, which several containers of one service share. */
   service: string;
+  /**
+   * The container's name in the program, where it is not its service's: one of several containers
+   * of a service (`loki-write-2`), or one that takes over another's place and data (a scalable
+   * site's first writer is `loki`, the single Loki it replaces).
+   */
+  resource?: string;
   /** Fixed, site-prefixed container name. */
   name: string;
   /** Image reference. */
