@@ -462,6 +462,39 @@ export const BAD_SETTINGS: BadSetting[] = [
     "`lokiAzureAccountKey` is not set, but `lokiStorage: azure` needs it; set it with `pulumi config set --secret lokiAzureAccountKey <value>`",
   ],
   [
+    "scalable mode on the host's disk",
+    { lokiMode: "scalable" },
+    "`lokiMode` is `scalable`, but its writers, readers and backend share chunks and index only through an object store; set `lokiStorage` to `s3` or `azure` (with its settings) first",
+  ],
+  [
+    "a mode that is not one",
+    { lokiMode: "distributed" },
+    '`lokiMode` is "distributed", but it must be one of `single`, `scalable`',
+  ],
+  [
+    "more copies of a line than writers",
+    { ...S3_STACK, lokiStorageSince: "2024-01-02", lokiMode: "scalable", lokiWriteReplicas: "2", lokiReplicationFactor: "3" },
+    "`lokiReplicationFactor` is 3, but it must be at most `lokiWriteReplicas` (2): each line is written to that many different writers",
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "no writer at all",
+    { ...S3_STACK, lokiStorageSince: "2024-01-02", lokiMode: "scalable", lokiWriteReplicas: "0" },
+    '`lokiWriteReplicas` is "0", but it must be a whole number of writers from 1 to 9',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "scalable mode while the single Loki's disk still holds lines",
+    { ...S3_STACK, lokiStorageSince: "2099-01-01", lokiMode: "scalable" },
+    "`lokiMode` is `scalable`, but the lines from before `lokiStorageSince` (2099-01-01) are on the single Loki's disk, which the scalable readers cannot read, until retention removes them; keep `lokiMode: single` until 2099-02-01 (a new site with no such lines sets `lokiStorageSince` to `2024-01-02`)",
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "writers set for a single Loki",
+    { lokiWriteReplicas: "5" },
+    "`lokiWriteReplicas` is set, but it is used only with `lokiMode: scalable` (the stack has `single`)",
+  ],
+  [
     "a mistyped setting name",
     { retentionPeriode: "48h" },
     "`retentionPeriode` is not a setting of this program; did you mean `retentionPeriod`?",
