@@ -120,7 +120,10 @@ export const MEMBERLIST_PORT = 7946;
 export interface LokiNode {
   /** The container. */
   spec: ContainerSpec;
-  /** Its data volume, or null for a reader, which keeps nothing that a new one cannot fetch again. */
+  /**
+   * Its data volume, or null for a reader, which keeps nothing that a new one cannot fetch again:
+   * its caches go to the image's own `/loki`, which the image gives uid 10001 (cmd/loki/Dockerfile, v3.4.0).
+   */
   data: DataVolume | null;
   /** The program's names (`resourceName`) of the Loki containers that must be healthy first. */
   after: string[];
@@ -216,7 +219,7 @@ const LOKI_READY: HealthcheckSpec = {
   startPeriod: "30s",
 };
 
-/** A Loki container: the single Loki, or one member of a scalable site, with `extra` arguments and the `ports` it publishes. */
+/** A Loki container: the single Loki, which alone publishes `lokiPort`, or one member of a scalable site, with its `extra` arguments. */
 function lokiProcess(settings: LokiSettings, names: { service: string; own: string; resource?: string }, data: DataVolume | null, extra: string[]): ContainerSpec {
   return {
     service: names.service,
