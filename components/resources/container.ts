@@ -9,7 +9,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { MadeSecret, SecretValue } from "../plan/settings/secrets";
 import { DockerHost } from "../plan/settings/core";
-import { ContainerSpec, DataVolume } from "../plan/shared/spec";
+import { ContainerSpec, DataVolume, resourceName } from "../plan/shared/spec";
 
 /** Secrets the stack makes (the Grafana password, a development certificate), by the name the plan refers to them. */
 export type StackSecrets = Partial<Record<MadeSecret, pulumi.Output<string>>>;
@@ -115,7 +115,7 @@ export function declareContainer(
   parent: pulumi.Resource,
   dependsOn: pulumi.Resource[],
 ): docker.Container {
-  const name = spec.resource ?? spec.service;
+  const name = resourceName(spec);
   const image = new docker.RemoteImage(`${name}-image`, { name: spec.image, keepLocally: true }, { parent });
   const envs = Object.entries(spec.env).map(([key, value]) =>
     typeof value === "string" ? `${key}=${value}` : secretOutput(value, ctx.secrets).apply((text) => `${key}=${text}`),

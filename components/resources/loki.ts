@@ -1,7 +1,8 @@
 /** Grafana Loki as a Pulumi component: its containers and their data volumes, as the plan lists them. */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LokiPlan, resourceName } from "../plan/services/loki";
+import { LokiPlan } from "../plan/services/loki";
+import { resourceName } from "../plan/shared/spec";
 import { declareContainer, declareDataVolume, ServiceContext } from "./container";
 
 /** Arguments of the Loki component. */

@@ -6,7 +6,7 @@
 import type { Settings } from "../settings";
 import { READ_REPLICAS } from "../settings/scaling";
 import { containerName, dataMount, dataVolume, LOKI_HTTP_PORT, loggingNetworkName, stackLabels } from "../shared/names";
-import { ContainerSpec, DataVolume, HealthcheckSpec, lockedDown } from "../shared/spec";
+import { ContainerSpec, DataVolume, HealthcheckSpec, lockedDown, resourceName } from "../shared/spec";
 import { renderTemplate } from "../shared/templates";
 import type { SecretValue } from "../settings/secrets";
 
@@ -135,11 +135,6 @@ export interface LokiPlan {
   nodes: LokiNode[];
 }
 
-/** The name a container has in the program: its service's, unless it sets its own. */
-export function resourceName(spec: ContainerSpec): string {
-  return spec.resource ?? spec.service;
-}
-
 /** The roles of a scalable Loki's processes, each a value of Loki's `-target`. */
 type Role = "write" | "read" | "backend";
 
@@ -247,7 +242,7 @@ function lokiProcess(settings: LokiSettings, names: { service: string; own: stri
 }
 
 /** Loki's container, keeping its data on `data`. */
-export function lokiContainer(settings: LokiSettings, data: DataVolume): ContainerSpec {
+function lokiContainer(settings: LokiSettings, data: DataVolume): ContainerSpec {
   return lokiProcess(settings, { service: "loki", own: "loki" }, data, []);
 }
 
@@ -295,7 +290,8 @@ function gatewayContainer(settings: LokiSettings): ContainerSpec {
  */
 export function lokiPlan(settings: LokiSettings): LokiPlan {
   if (settings.lokiMode === "single") {
-    return { nodes: [{ spec: lokiContainer(settings, lokiDataVolume(settings)), data: lokiDataVolume(settings), after: [] }] };
+    const data = lokiDataVolume(settings);
+    return { nodes: [{ spec: lokiContainer(settings, data), data, after: [] }] };
   }
   const nodes: LokiNode[] = members(settings).map((member) => {
     const names = memberNames(member);

@@ -105,6 +105,20 @@ export function isWildcard(ip: string): boolean {
   return ip === "0.0.0.0" || ip === "::";
 }
 
+/**
+ * Whether a stack sets a setting to other than its default. A setting at its default may come
+ * from `Pulumi.yaml`, which the CLI merges into every stack, so it does not count as set.
+ */
+export function setAwayFromDefault<T>(
+  key: string,
+  declaration: Declaration<T>,
+  value: T,
+  setKeys: ReadonlySet<string>,
+  context: DefaultContext,
+): boolean {
+  return setKeys.has(key) && value !== declaration.defaults(context);
+}
+
 /** A reader of a whole number within `range`; `what` names the unit in the message. */
 export function wholeNumberRule(range: { min: number; max: number }, what: string): (entry: ConfigEntry, context: ReadContext) => number | undefined {
   return (entry, context) => {

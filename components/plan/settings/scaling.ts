@@ -4,7 +4,7 @@
  * through the object store. The settings, and the rules between them and the storage settings.
  */
 import type { LokiStorage } from "./storage";
-import { always, code, declare, Environment, oneOf, ValuesOf, wholeNumberRule } from "./declaration";
+import { always, code, declare, Environment, oneOf, setAwayFromDefault, ValuesOf, wholeNumberRule } from "./declaration";
 
 /** One Loki process, or Loki's simple scalable mode. */
 export type LokiMode = "single" | "scalable";
@@ -76,11 +76,8 @@ export function lokiModeProblems(
   now: Date,
 ): string[] {
   if (settings.lokiMode === "single") {
-    // A key at its default may come from `Pulumi.yaml`, which the CLI merges into every stack.
-    const atDefault = (key: "lokiWriteReplicas" | "lokiReplicationFactor") =>
-      settings[key] === SCALING_SETTINGS[key].defaults({ environment: settings.environment, stackName: "", earlier: settings });
     return (["lokiWriteReplicas", "lokiReplicationFactor"] as const)
-      .filter((key) => setKeys.has(key) && !atDefault(key))
+      .filter((key) => setAwayFromDefault(key, SCALING_SETTINGS[key], settings[key], setKeys, { environment: settings.environment, stackName: "", earlier: settings }))
       .map((key) => `${code(key)} is set, but it is used only with \`lokiMode: scalable\` (the stack has \`single\`)`);
   }
   if (settings.lokiStorage === "filesystem") {

@@ -6,7 +6,7 @@
  */
 import * as net from "net";
 import type { ConfigEntry } from "./config-source";
-import { always, code, declare, Declaration, Environment, oneOf, ReadContext, readBoolean, readSecretText, textRule, ValuesOf } from "./declaration";
+import { always, code, declare, Declaration, Environment, oneOf, ReadContext, readBoolean, readSecretText, setAwayFromDefault, textRule, ValuesOf } from "./declaration";
 import { SecretValue } from "./secrets";
 
 /** Where Loki keeps chunks and index. */
@@ -222,8 +222,8 @@ export function lokiStorageProblems(settings: StorageValues & { environment: Env
   const storage = settings.lokiStorage;
   const others = Object.entries(STORE_KEYS).filter(([store]) => store !== storage);
   for (const [store, keys] of others) {
-    // An optional key at its default may come from `Pulumi.yaml`, which the CLI merges into every stack.
-    const given = (key: keyof StorageValues) => setKeys.has(key) && settings[key] !== STORAGE_SETTINGS[key].defaults({ environment: settings.environment, stackName: "" });
+    const given = (key: keyof StorageValues) =>
+      setAwayFromDefault<unknown>(key, STORAGE_SETTINGS[key], settings[key], setKeys, { environment: settings.environment, stackName: "" });
     for (const key of [...keys.needed, ...keys.optional].filter(given)) {
       problems.push(`${code(key)} is set, but it is used only with \`lokiStorage: ${store}\` (the stack has \`${storage}\`)`);
     }

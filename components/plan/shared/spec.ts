@@ -121,6 +121,11 @@ export interface ContainerSpec {
   securityOpts: string[];
 }
 
+/** The name a container has in the program: its service's, unless it sets its own. */
+export function resourceName(spec: ContainerSpec): string {
+  return spec.resource ?? spec.service;
+}
+
 /** A place where a service keeps data that must outlive its container (`dataVolume` in `names.ts`). */
 export interface DataVolume {
   /** Service that owns the data. */
