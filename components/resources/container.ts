@@ -1,8 +1,8 @@
 /**
  * The thin layer from the plan's data to Docker resources. Every service component declares its
- * containers and data volumes through here, so they all get the same treatment. The Docker
- * provider is not passed in: it reaches every resource through `opts.providers` on the stack
- * component and parent inheritance.
+ * containers and data volumes through here, so they all get the same treatment. The site's Docker
+ * provider reaches every resource through `opts.providers` on the stack component and parent
+ * inheritance; a Loki container on one of `lokiHosts` names its host's provider in its context.
  */
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
@@ -22,6 +22,8 @@ export interface ServiceContext {
   secrets: StackSecrets;
   /** Where host directories are created (production only): the Docker host's address, if remote. */
   dockerHost?: DockerHost;
+  /** The Docker provider of another host than the site's (`lokiHosts`); unset, resources inherit the site's. */
+  provider?: docker.Provider;
   /** Production data is protected from `pulumi destroy`. */
   protectData: boolean;
 }
@@ -58,7 +60,7 @@ export function declareDataVolume(volume: DataVolume, ctx: ServiceContext, paren
     return new docker.Volume(
       `${volume.service}-data`,
       { name: volume.volumeName, labels: [{ label: "org.flip.service", value: volume.service }] },
-      { parent, protect: ctx.protectData, retainOnDelete: ctx.protectData },
+      { parent, protect: ctx.protectData, retainOnDelete: ctx.protectData, ...onHost(ctx) },
     );
   }
   const script = hostDirectoryScript(volume);
@@ -100,6 +102,11 @@ export function hostDirectoryScript(volume: DataVolume): string {
   ].join("\n");
 }
 
+/** The resource option that puts a Docker resource on the context's host, when that is not the site's. */
+function onHost(ctx: ServiceContext): { provider?: docker.Provider } {
+  return ctx.provider === undefined ? {} : { provider: ctx.provider };
+}
+
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
@@ -116,7 +123,7 @@ export function declareContainer(
   dependsOn: pulumi.Resource[],
 ): docker.Container {
   const name = resourceName(spec);
-  const image = new docker.RemoteImage(`${name}-image`, { name: spec.image, keepLocally: true }, { parent });
+  const image = new docker.RemoteImage(`${name}-image`, { name: spec.image, keepLocally: true }, { parent, ...onHost(ctx) });
   const envs = Object.entries(spec.env).map(([key, value]) =>
     typeof value === "string" ? `${key}=${value}` : secretOutput(value, ctx.secrets).apply((text) => `${key}=${text}`),
   );
@@ -164,6 +171,7 @@ export function declareContainer(
     },
     {
       parent,
+      ...onHost(ctx),
       dependsOn: [...spec.networks.map((name) => ctx.networks[name]), ...dependsOn],
       // The name is fixed, so the old container must go before its replacement can take the name.
       deleteBeforeReplace: true,

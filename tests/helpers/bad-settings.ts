@@ -495,6 +495,53 @@ export const BAD_SETTINGS: BadSetting[] = [
     "`lokiWriteReplicas` is set, but it is used only with `lokiMode: scalable` (the stack has `single`)",
   ],
   [
+    "Loki hosts for a single Loki",
+    { lokiHosts: '["ssh://flip@10.20.0.11"]' },
+    "`lokiHosts` is set, but it is used only with `lokiMode: scalable` (the stack has `single`)",
+  ],
+  [
+    "Loki hosts that are not a list",
+    { ...S3_STACK, lokiStorageSince: "2024-01-02", lokiMode: "scalable", lokiHosts: "ssh://flip@10.20.0.11" },
+    '`lokiHosts` is "ssh://flip@10.20.0.11", but it must be a list of 1 to 9 texts `ssh://[user@]address[:port]`, such as `["ssh://flip@10.20.0.11", "ssh://flip@10.20.0.12"]`',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "an empty list of Loki hosts",
+    { ...S3_STACK, lokiStorageSince: "2024-01-02", lokiMode: "scalable", lokiHosts: "[]" },
+    '`lokiHosts` is [], but it must be a list of 1 to 9 texts `ssh://[user@]address[:port]`, such as `["ssh://flip@10.20.0.11", "ssh://flip@10.20.0.12"]`',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "a Loki host that is not reached over SSH",
+    { ...S3_STACK, lokiStorageSince: "2024-01-02", lokiMode: "scalable", lokiHosts: '["unix:///var/run/docker.sock"]' },
+    '`lokiHosts[0]` is "unix:///var/run/docker.sock", but it must be `ssh://[user@]address[:port]`',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "a Loki host by name",
+    { ...S3_STACK, lokiStorageSince: "2024-01-02", lokiMode: "scalable", lokiHosts: '["ssh://flip@10.20.0.11", "ssh://flip@loki-b.trust.nhs.uk"]' },
+    '`lokiHosts[1]` is "ssh://flip@loki-b.trust.nhs.uk", but its host must be an IPv4 address such as `10.20.0.11`, not a name: Loki advertises it to the other Loki containers, and memberlist takes only an address',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "a Loki host on loopback",
+    { ...S3_STACK, lokiStorageSince: "2024-01-02", lokiMode: "scalable", lokiHosts: '["ssh://flip@127.0.0.1:2222"]' },
+    '`lokiHosts[0]` is "ssh://flip@127.0.0.1:2222", but its address is loopback, unspecified, link-local or multicast, which the site\'s other hosts cannot reach it on',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "a Loki host listed twice",
+    { ...S3_STACK, lokiStorageSince: "2024-01-02", lokiMode: "scalable", lokiHosts: '["ssh://flip@10.20.0.11", "ssh://root@10.20.0.11:2222"]' },
+    '`lokiHosts[1]` is "ssh://root@10.20.0.11:2222", but it names the same host as `lokiHosts[0]`; list each Docker host once',
+    { secrets: S3_SECRETS },
+  ],
+  [
+    "a site port that a Loki container publishes on its Loki host",
+    { ...S3_STACK, lokiStorageSince: "2024-01-02", lokiMode: "scalable", lokiHosts: '["ssh://flip@10.20.0.11"]', grafanaPort: "3102" },
+    "`grafanaPort` is 3102, which a Loki container publishes on its host with `lokiHosts` (ports 3101-3112, 9097-9108 and 7947-7958 are Loki's there), and the site's Docker host may be one of the Loki hosts; choose a port outside them",
+    { secrets: S3_SECRETS },
+  ],
+  [
     "a mistyped setting name",
     { retentionPeriode: "48h" },
     "`retentionPeriode` is not a setting of this program; did you mean `retentionPeriod`?",

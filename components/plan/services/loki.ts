@@ -4,7 +4,8 @@
  * backend run the same config file with their own `-target`, behind an nginx gateway.
  */
 import type { Settings } from "../settings";
-import { READ_REPLICAS } from "../settings/scaling";
+import { lokiContainerNumbers, lokiHostPorts } from "../settings/scaling";
+import type { SshDockerHost } from "../settings/core";
 import { containerName, dataMount, dataVolume, LOKI_HTTP_PORT, loggingNetworkName, stackLabels } from "../shared/names";
 import { ContainerSpec, DataVolume, HealthcheckSpec, lockedDown, resourceName } from "../shared/spec";
 import { renderTemplate } from "../shared/templates";
@@ -34,6 +35,7 @@ export const LOKI_SETTING_KEYS = [
   "lokiMode",
   "lokiWriteReplicas",
   "lokiReplicationFactor",
+  "lokiHosts",
 ] as const;
 /** Loki's part of the settings. */
 export type LokiSettings = Pick<Settings, (typeof LOKI_SETTING_KEYS)[number]>;
@@ -45,6 +47,9 @@ export const LOKI_UID = 10001;
 
 /** The environment variables that carry an object store's secret key into Loki's config (`-config.expand-env`). */
 export const LOKI_SECRET_ENV = { s3: "LOKI_S3_SECRET_ACCESS_KEY", azure: "LOKI_AZURE_ACCOUNT_KEY" } as const;
+
+/** The environment variable that gives a Loki container on one of `lokiHosts` its host's address (`common.instance_addr`). */
+export const LOKI_INSTANCE_ADDR_ENV = "LOKI_INSTANCE_ADDR";
 
 /**
  * How the config file's storage placeholders are filled for the stack's store. With an object
@@ -138,17 +143,44 @@ export interface LokiPlan {
 /** The roles of a scalable Loki's processes, each a value of Loki's `-target`. */
 type Role = "write" | "read" | "backend";
 
-/** One Loki process of a scalable site: its role and its number among that role's containers. */
+/** One Loki process of a scalable site: its role, its number among that role's containers, and where it runs. */
 interface Member {
   role: Role;
   /** 1-based; 0 for the only backend. */
   index: number;
+  /** Its number among all the Loki containers, which picks its ports on one of `lokiHosts` (`lokiHostPorts`). */
+  number: number;
+  /** The Docker host it runs on, or null for the site's own. */
+  host: SshDockerHost | null;
 }
 
-/** Every Loki process of a scalable site: the writers, the backend, then the readers, which need the backend's query scheduler. */
+/**
+ * Every Loki process of a scalable site: the writers, the backend, then the readers, which need
+ * the backend's query scheduler. With `lokiHosts`, writer n runs on host ((n - 1) mod hosts) + 1,
+ * the backend on the first and reader n on host (n mod hosts) + 1, so that with two hosts or more
+ * the writers are spread and the two readers are on different hosts.
+ */
 function members(settings: LokiSettings): Member[] {
-  const numbered = (role: Role, count: number) => Array.from({ length: count }, (_, i) => ({ role, index: i + 1 }));
-  return [...numbered("write", settings.lokiWriteReplicas), { role: "backend", index: 0 }, ...numbered("read", READ_REPLICAS)];
+  const hosts = settings.lokiHosts;
+  const on = (slot: number) => (hosts.length === 0 ? null : hosts[slot % hosts.length]);
+  const numbers = lokiContainerNumbers(settings.lokiWriteReplicas);
+  return [
+    ...numbers.writers.map((number, i) => ({ role: "write" as const, index: i + 1, number, host: on(i) })),
+    { role: "backend", index: 0, number: numbers.backend, host: on(0) },
+    ...numbers.readers.map((number, i) => ({ role: "read" as const, index: i + 1, number, host: on(i + 1) })),
+  ];
+}
+
+/** A member that runs on one of `lokiHosts`. */
+type Placed = Member & { host: SshDockerHost };
+
+function isPlaced(member: Member): member is Placed {
+  return member.host !== null;
+}
+
+/** Where the other Loki containers and the gateway reach a member on one of `lokiHosts`: its host's address and one of its own ports. */
+function memberAddress(member: Placed, port: "http" | "grpc" | "memberlist"): string {
+  return `${member.host.host}:${lokiHostPorts(member.number)[port]}`;
 }
 
 /** A member's service (its network alias, shared by its role) and its container's own part of the name. */
@@ -162,19 +194,36 @@ function modeValues(settings: LokiSettings): Record<string, string> {
   if (settings.lokiMode === "single") {
     return { processSummary: "a single process", instanceAddr: "instance_addr: 127.0.0.1", replicationFactor: "1", compactorAddress: "", ringStore: "inmemory", memberlist: "" };
   }
-  const joined = members(settings).map((member) => `    - ${JSON.stringify(`${containerName(settings, memberNames(member).own)}:${MEMBERLIST_PORT}`)}`);
+  const all = members(settings);
+  const spread = all.every(isPlaced);
+  const backend = all.find((member) => member.role === "backend") as Member;
+  const gossip = (member: Member) => (isPlaced(member) ? memberAddress(member, "memberlist") : `${containerName(settings, memberNames(member).own)}:${MEMBERLIST_PORT}`);
+  const joined = all.map((member) => `    - ${JSON.stringify(gossip(member))}`);
+  const readers = lokiContainerNumbers(settings.lokiWriteReplicas).readers.length;
   return {
-    processSummary: `simple scalable mode (${settings.lokiWriteReplicas} writers, ${READ_REPLICAS} readers and a backend, each its own container with \`-target\`)`,
-    // Each container advertises the address of its own interface on the logging network.
-    instanceAddr: "",
+    processSummary:
+      `simple scalable mode (${settings.lokiWriteReplicas} writers, ${readers} readers and a backend, each its own container with \`-target\`` +
+      (spread ? `, on ${settings.lokiHosts.length} Docker hosts)` : ")"),
+    // On the site's Docker host each container advertises the address of its own interface on the
+    // logging network; on `lokiHosts`, the address of its host, where it publishes its ports.
+    instanceAddr: spread ? `instance_addr: "\${${LOKI_INSTANCE_ADDR_ENV}}"` : "",
     replicationFactor: String(settings.lokiReplicationFactor),
     // The readers send delete requests and their filters to the compactor, on the backend.
-    compactorAddress: `compactor_address: ${JSON.stringify(`http://${containerName(settings, "loki-backend")}:${LOKI_HTTP_PORT}`)}`,
+    compactorAddress: `compactor_address: ${JSON.stringify(
+      isPlaced(backend) ? `http://${memberAddress(backend, "http")}` : `http://${containerName(settings, "loki-backend")}:${LOKI_HTTP_PORT}`,
+    )}`,
     ringStore: "memberlist",
     memberlist: [
       "",
-      "# The site's Loki containers find each other by gossip on the logging network; one that is down",
-      "# is found again when it comes back.",
+      ...(spread
+        ? [
+            "# The site's Loki containers find each other by gossip across its Loki hosts, each at its host's",
+            "# address and its own port (its `-memberlist.bind-port`); one that is down is found again when it comes back.",
+          ]
+        : [
+            "# The site's Loki containers find each other by gossip on the logging network; one that is down",
+            "# is found again when it comes back.",
+          ]),
       "memberlist:",
       "  join_members:",
       ...joined,
@@ -188,9 +237,54 @@ export function renderLokiConfig(settings: LokiSettings): string {
   return renderTemplate(LOKI_CONFIG.file, { retentionPeriod: settings.retentionPeriod, ...modeValues(settings), ...storageValues(settings) });
 }
 
-/** The nginx config of a scalable Loki's gateway. It names Loki's containers by their network aliases, the same on every site. */
-export function renderGatewayConfig(): string {
-  return renderTemplate(GATEWAY_CONFIG.file, { lokiPort: String(LOKI_HTTP_PORT) });
+/** The `host:port` HTTP addresses of a spread Loki's containers, by role, for the gateway's upstream groups. */
+export type GatewayUpstreams = Record<Role, string[]>;
+
+/** The Loki containers of each role as the gateway reaches them: by address on `lokiHosts`, or null for the network aliases on the site's Docker host. */
+function gatewayUpstreams(settings: LokiSettings): GatewayUpstreams | null {
+  const all = members(settings);
+  if (!all.every(isPlaced)) {
+    return null;
+  }
+  const of = (role: Role) => all.filter((member) => member.role === role).map((member) => memberAddress(member, "http"));
+  return { write: of("write"), read: of("read"), backend: of("backend") };
+}
+
+/**
+ * The nginx config of a scalable Loki's gateway. On the site's Docker host it names Loki's
+ * containers by their network aliases, the same on every site, and Docker's DNS answers for the
+ * running ones. With `upstreams` (Loki on `lokiHosts`) it names each container by its host's
+ * address and port in an upstream group per role, and nginx passes a request that finds one
+ * container gone to the next of its role.
+ */
+export function renderGatewayConfig(upstreams: GatewayUpstreams | null = null): string {
+  const roles: Role[] = ["write", "read", "backend"];
+  const target = (role: Role) => (upstreams === null ? `http://loki-${role}:${LOKI_HTTP_PORT}` : `http://loki_${role}`);
+  const routing =
+    upstreams === null
+      ? [
+          "# Docker's DNS on the logging network: an alias names every running container of a role, and a",
+          "# stopped one drops out within seconds. Names in variables are looked up per request, so the",
+          "# gateway starts, and keeps going, whichever Loki containers are up.",
+          "resolver 127.0.0.11 valid=5s ipv6=off;",
+        ]
+      : [
+          "# The Loki containers on the site's Loki hosts, by address and their own port. One that refuses or",
+          "# times out is left alone for 10 seconds while the others of its role take its requests.",
+          ...roles.flatMap((role) => [
+            `upstream loki_${role} {`,
+            ...upstreams[role].map((address) => `  server ${address} max_fails=1 fail_timeout=10s;`),
+            "  keepalive 8;",
+            "}",
+          ]),
+        ];
+  return renderTemplate(GATEWAY_CONFIG.file, {
+    lokiPort: String(LOKI_HTTP_PORT),
+    routing: routing.join("\n"),
+    writeTarget: target("write"),
+    readTarget: target("read"),
+    backendTarget: target("backend"),
+  });
 }
 
 /** The secret key of the stack's object store, as the environment variable its config reads; none on the filesystem. */
@@ -204,46 +298,96 @@ export function lokiDataVolume(settings: LokiSettings): DataVolume {
   return dataVolume(settings, "loki", "/loki", LOKI_UID, LOKI_UID);
 }
 
-/** Docker's check of a Loki process: `/ready`, which answers 503 for about 15 s after start. */
-const LOKI_READY: HealthcheckSpec = {
-  // The 3.4 image is distroless apart from busybox.
-  test: ["CMD", "/busybox/wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${LOKI_HTTP_PORT}/ready`],
-  interval: "10s",
-  timeout: "5s",
-  retries: 6,
-  startPeriod: "30s",
-};
+/** Docker's check of a Loki process on its HTTP port: `/ready`, which answers 503 for about 15 s after start. */
+function lokiReady(port: number): HealthcheckSpec {
+  return {
+    // The 3.4 image is distroless apart from busybox.
+    test: ["CMD", "/busybox/wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${port}/ready`],
+    interval: "10s",
+    timeout: "5s",
+    retries: 6,
+    startPeriod: "30s",
+  };
+}
 
-/** A Loki container: the single Loki, which alone publishes `lokiPort`, or one member of a scalable site, with its `extra` arguments. */
-function lokiProcess(settings: LokiSettings, names: { service: string; own: string; resource?: string }, data: DataVolume | null, extra: string[]): ContainerSpec {
+/**
+ * What makes a member on one of `lokiHosts` reachable from the other hosts: it listens on its own
+ * ports (flags, which Loki applies after the config file) and publishes them on its host's
+ * address, and it advertises that address in every ring and to memberlist
+ * (`common.instance_addr`, which Loki reads only from the file; v3.4.0 `pkg/loki/common/common.go`
+ * registers its flag on a throwaway set). The rings take the gRPC port from
+ * `-server.grpc-listen-port`; memberlist's advertised port defaults to 7946, so it is given too.
+ */
+function placedProcess(member: Placed): Pick<ContainerSpec, "host" | "command" | "env" | "ports" | "networks" | "healthcheck"> {
+  const ports = lokiHostPorts(member.number);
+  return {
+    host: member.host,
+    command: [
+      `-server.http-listen-port=${ports.http}`,
+      `-server.grpc-listen-port=${ports.grpc}`,
+      `-memberlist.bind-port=${ports.memberlist}`,
+      `-memberlist.advertise-port=${ports.memberlist}`,
+    ],
+    env: { [LOKI_INSTANCE_ADDR_ENV]: member.host.host },
+    ports: Object.values(ports).map((port) => ({ internal: port, external: port, ip: member.host.host })),
+    // The logging network is the site host's; on a Loki host the container is on Docker's default bridge.
+    networks: [],
+    healthcheck: lokiReady(ports.http),
+  };
+}
+
+/**
+ * A Loki container: the single Loki, which alone publishes `lokiPort`, or one member of a
+ * scalable site, with its `extra` arguments, on the site's Docker host or on one of `lokiHosts`.
+ */
+function lokiProcess(
+  settings: LokiSettings,
+  names: { service: string; own: string; resource?: string },
+  data: DataVolume | null,
+  extra: string[],
+  placed: Placed | null,
+): ContainerSpec {
+  const where = placed === null ? null : placedProcess(placed);
   return {
     service: names.service,
     ...(names.resource === undefined ? {} : { resource: names.resource }),
+    ...(where === null ? {} : { host: where.host }),
     name: containerName(settings, names.own),
     image: settings.images.loki,
-    // Only an object store's config reads its environment, for the secret key.
-    command: [`-config.file=${LOKI_CONFIG.path}`, ...(settings.lokiStorage === "filesystem" ? [] : ["-config.expand-env=true"]), ...extra],
-    env: lokiStorageEnv(settings),
-    ports: names.service === "loki" ? [{ internal: LOKI_HTTP_PORT, external: settings.lokiPort, ip: settings.lokiBindAddress }] : [],
+    // Only an object store's config reads its environment, for the secret key and a Loki host's address.
+    command: [`-config.file=${LOKI_CONFIG.path}`, ...(settings.lokiStorage === "filesystem" ? [] : ["-config.expand-env=true"]), ...extra, ...(where?.command ?? [])],
+    env: { ...lokiStorageEnv(settings), ...where?.env },
+    ports: where?.ports ?? (names.service === "loki" ? [{ internal: LOKI_HTTP_PORT, external: settings.lokiPort, ip: settings.lokiBindAddress }] : []),
     mounts: data === null ? [] : [dataMount(data)],
     labels: stackLabels(settings, names.service),
-    networks: [loggingNetworkName(settings)],
+    networks: where?.networks ?? [loggingNetworkName(settings)],
     restart: settings.restartPolicy,
-    healthcheck: LOKI_READY,
+    healthcheck: where?.healthcheck ?? lokiReady(LOKI_HTTP_PORT),
     user: `${LOKI_UID}:${LOKI_UID}`,
     secretFiles: [],
     uploads: [{ ...LOKI_CONFIG, content: renderLokiConfig(settings) }],
     ...lockedDown(),
-    // With its write-ahead log on (3.4's default), Loki does not flush chunks on SIGTERM
+    // With its write-ahead log on (3.4's default), a single Loki does not flush chunks on SIGTERM
     // (`ingester.wal.flush_on_shutdown` is false): it closes the log, and the next container on the
-    // same volume replays it. The grace period lets it close the log cleanly.
-    stopGracePeriodSeconds: 60,
+    // same volume replays it. A scalable writer flushes first (`WRITER_FLUSH`), which takes longer.
+    stopGracePeriodSeconds: names.service === "loki-write" ? WRITER_STOP_SECONDS : 60,
   };
 }
 
+/**
+ * A scalable writer ships its in-memory chunks to the object store when it stops, so that a
+ * writer that moves to another host (`lokiHosts`), or is removed, leaves nothing behind in a
+ * write-ahead log no new writer replays. Loki 3.4's flag `-ingester.flush-on-shutdown`
+ * (`pkg/ingester/wal.go`); the ingester's lifecycler flushes on shutdown when it is true
+ * (`pkg/ingester/ingester.go`, `!WAL.Enabled || WAL.FlushOnShutdown`).
+ */
+const WRITER_FLUSH = "-ingester.flush-on-shutdown=true";
+/** How long Docker waits for a writer to flush before it kills it; the write-ahead log still holds what it had not shipped. */
+const WRITER_STOP_SECONDS = 120;
+
 /** Loki's container, keeping its data on `data`. */
 function lokiContainer(settings: LokiSettings, data: DataVolume): ContainerSpec {
-  return lokiProcess(settings, { service: "loki", own: "loki" }, data, []);
+  return lokiProcess(settings, { service: "loki", own: "loki" }, data, [], null);
 }
 
 /**
@@ -273,7 +417,7 @@ function gatewayContainer(settings: LokiSettings): ContainerSpec {
     },
     user: `${GATEWAY_UID}:${GATEWAY_UID}`,
     secretFiles: [],
-    uploads: [{ ...GATEWAY_CONFIG, content: renderGatewayConfig() }],
+    uploads: [{ ...GATEWAY_CONFIG, content: renderGatewayConfig(gatewayUpstreams(settings)) }],
     ...lockedDown(),
     // nginx finishes the requests in flight on SIGQUIT, the image's stop signal.
     stopGracePeriodSeconds: 30,
@@ -282,11 +426,12 @@ function gatewayContainer(settings: LokiSettings): ContainerSpec {
 
 /**
  * The Loki containers of a stack. In scalable mode the first writer takes over the single Loki's
- * place in the program and its volume, so moving a site replaces that container (the old one
- * stops first) and the writer replays the single Loki's write-ahead log: lines it had not yet
- * shipped are not lost. Every other writer and the backend keep their own volume; readers keep
- * nothing. Writers and the backend start together, the readers once the backend's query
- * scheduler is up, and the gateway last.
+ * place in the program, so moving a site replaces that container (the old one stops first). On
+ * the site's Docker host it takes the single Loki's volume too, and replays its write-ahead log:
+ * lines it had not yet shipped are not lost. On `lokiHosts` every writer and the backend keep a
+ * volume of their own on their host. Every other writer and the backend keep their own volume;
+ * readers keep nothing. Writers and the backend start together, the readers once the backend's
+ * query scheduler is up, and the gateway, on the site's Docker host, last.
  */
 export function lokiPlan(settings: LokiSettings): LokiPlan {
   if (settings.lokiMode === "single") {
@@ -295,10 +440,12 @@ export function lokiPlan(settings: LokiSettings): LokiPlan {
   }
   const nodes: LokiNode[] = members(settings).map((member) => {
     const names = memberNames(member);
-    const successor = member.role === "write" && member.index === 1;
+    const first = member.role === "write" && member.index === 1;
+    const successor = first && !isPlaced(member);
     const data = member.role === "read" ? null : successor ? lokiDataVolume(settings) : dataVolume(settings, names.own, "/loki", LOKI_UID, LOKI_UID);
-    const resource = successor ? "loki" : names.own;
-    const spec = lokiProcess(settings, { ...names, ...(resource === names.service ? {} : { resource }) }, data, [`-target=${member.role}`]);
+    const resource = first ? "loki" : names.own;
+    const extra = [`-target=${member.role}`, ...(member.role === "write" ? [WRITER_FLUSH] : [])];
+    const spec = lokiProcess(settings, { ...names, ...(resource === names.service ? {} : { resource }) }, data, extra, isPlaced(member) ? member : null);
     return { spec, data, after: member.role === "read" ? ["loki-backend"] : [] };
   });
   const gateway = gatewayContainer(settings);

@@ -53,8 +53,11 @@ const readRetention: Declaration<string>["read"] = (entry, context) => {
   return `${hours}h`;
 };
 
-const readDockerHost: Declaration<DockerHost | undefined>["read"] = (entry, context) => {
-  const value = entry.value as string;
+/** A Docker host reached over SSH. */
+export type SshDockerHost = Extract<DockerHost, { kind: "ssh" }>;
+
+/** The Docker host an address names, or undefined when it is not `unix:///path` or `ssh://[user@]host[:port]`. */
+export function parseDockerHost(value: string): DockerHost | undefined {
   if (/^unix:\/\/\/[^\s]+$/.test(value)) {
     return { kind: "unix", address: value };
   }
@@ -68,10 +71,18 @@ const readDockerHost: Declaration<DockerHost | undefined>["read"] = (entry, cont
       port: ssh[3] === undefined ? 22 : Number(ssh[3]),
     };
   }
-  context.problem(
-    `${code(context.key)} is ${JSON.stringify(value)}, but it must be \`unix:///path/to/docker.sock\` or \`ssh://[user@]host[:port]\``,
-  );
   return undefined;
+}
+
+const readDockerHost: Declaration<DockerHost | undefined>["read"] = (entry, context) => {
+  const value = entry.value as string;
+  const host = parseDockerHost(value);
+  if (host === undefined) {
+    context.problem(
+      `${code(context.key)} is ${JSON.stringify(value)}, but it must be \`unix:///path/to/docker.sock\` or \`ssh://[user@]host[:port]\``,
+    );
+  }
+  return host;
 };
 
 /** The core settings, in the order the README lists them. */

@@ -124,7 +124,7 @@ export function parseSettings(raw: RawConfig, stackName: string, options: ParseO
     problems.push(
       ...publishedPortClashes(settings),
       ...lokiStorageProblems(settings, new Set(Object.keys(raw.entries))),
-      ...lokiModeProblems(settings, new Set(Object.keys(raw.entries)), options.now ?? new Date()),
+      ...lokiModeProblems(settings, new Set(Object.keys(raw.entries)), options.now ?? new Date(), publishedPorts(settings)),
       ...grafanaTlsProblems(settings, options.now ?? new Date(), base.secretsReadable),
       ...alertSettingsProblems(settings),
     );

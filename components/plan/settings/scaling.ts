@@ -3,8 +3,10 @@
  * (`scalable`): writers, readers and a backend, joined by memberlist and sharing chunks and index
  * through the object store. The settings, and the rules between them and the storage settings.
  */
+import * as net from "net";
 import type { LokiStorage } from "./storage";
-import { always, code, declare, Environment, oneOf, setAwayFromDefault, ValuesOf, wholeNumberRule } from "./declaration";
+import { parseDockerHost, SshDockerHost } from "./core";
+import { always, code, declare, Declaration, Environment, oneOf, parseJson, setAwayFromDefault, ValuesOf, wholeNumberRule } from "./declaration";
 
 /** One Loki process, or Loki's simple scalable mode. */
 export type LokiMode = "single" | "scalable";
@@ -17,6 +19,76 @@ export const WRITE_REPLICAS_RANGE = { min: 1, max: 9 };
 
 /** Readers of a scalable site: two, so one can restart while the other answers. */
 export const READ_REPLICAS = 2;
+
+/** How many Docker hosts a scalable Loki may be spread over (`lokiHosts`). */
+export const LOKI_HOSTS_MAX = 9;
+
+/**
+ * With `lokiHosts`, every Loki container publishes its own ports on its host, so that the other
+ * hosts reach it and two containers on one host do not clash: each port is its base plus the
+ * container's number, writers 1 to 9, the backend 10 and the readers 11 and 12. Loki's defaults
+ * (3100, 9096 as this project's config has it, 7946) stay free for the gateway and a single Loki.
+ */
+export const LOKI_HOST_PORT_BASES = { http: 3100, grpc: 9096, memberlist: 7946 } as const;
+
+/** The number of the backend among a spread Loki's containers: after every writer there may be. */
+export const BACKEND_NUMBER = WRITE_REPLICAS_RANGE.max + 1;
+
+/** A Loki container's host ports, from its number (`LOKI_HOST_PORT_BASES`). */
+export function lokiHostPorts(number: number): Record<keyof typeof LOKI_HOST_PORT_BASES, number> {
+  return {
+    http: LOKI_HOST_PORT_BASES.http + number,
+    grpc: LOKI_HOST_PORT_BASES.grpc + number,
+    memberlist: LOKI_HOST_PORT_BASES.memberlist + number,
+  };
+}
+
+/** Loopback, unspecified, link-local and multicast IPv4 addresses: none is an address other hosts reach a Loki host on. */
+function unreachableFromOtherHosts(ip: string): boolean {
+  const [first, second] = ip.split(".").map(Number);
+  return first === 0 || first === 127 || (first === 169 && second === 254) || first >= 224;
+}
+
+/**
+ * Reads `lokiHosts`: a JSON list of `ssh://[user@]IPv4[:port]`, each host once. The host must be
+ * an address, not a name: Loki advertises it to the other Loki containers (`common.instance_addr`
+ * sets memberlist's `advertise_addr`), and memberlist takes only an IP there.
+ */
+const readLokiHosts: Declaration<SshDockerHost[]>["read"] = (entry, context) => {
+  const shape = `a list of 1 to ${LOKI_HOSTS_MAX} texts \`ssh://[user@]address[:port]\`, such as \`["ssh://flip@10.20.0.11", "ssh://flip@10.20.0.12"]\``;
+  const given = parseJson(entry, context, shape);
+  if (given === undefined) {
+    return undefined;
+  }
+  if (!Array.isArray(given) || given.length < 1 || given.length > LOKI_HOSTS_MAX || !given.every((item) => typeof item === "string")) {
+    context.problem(`\`lokiHosts\` is ${JSON.stringify(given)}, but it must be ${shape}`);
+    return undefined;
+  }
+  const hosts: SshDockerHost[] = [];
+  let broken = false;
+  given.forEach((text: string, index) => {
+    const where = `\`lokiHosts[${index}]\` is ${JSON.stringify(text)}`;
+    const host = parseDockerHost(text);
+    const first = host?.kind === "ssh" ? hosts.findIndex((known) => known.host === host.host) : -1;
+    const problem =
+      host?.kind !== "ssh"
+        ? "it must be `ssh://[user@]address[:port]`"
+        : !net.isIPv4(host.host)
+          ? "its host must be an IPv4 address such as `10.20.0.11`, not a name: Loki advertises it to the other Loki containers, and memberlist takes only an address"
+          : unreachableFromOtherHosts(host.host)
+            ? "its address is loopback, unspecified, link-local or multicast, which the site's other hosts cannot reach it on"
+            : first >= 0
+              ? `it names the same host as \`lokiHosts[${first}]\`; list each Docker host once`
+              : undefined;
+    if (problem !== undefined || host?.kind !== "ssh") {
+      context.problem(`${where}, but ${problem}`);
+      broken = true;
+      return;
+    }
+    hosts.push(host);
+  });
+  return broken ? undefined : hosts;
+};
 
 /** The replication factor a scalable site gets unless it sets one: three, or every writer if fewer. */
 const DEFAULT_REPLICATION = 3;
@@ -51,6 +123,17 @@ export const SCALING_SETTINGS = {
     secrecy: "plain",
     read: wholeNumberRule(WRITE_REPLICAS_RANGE, "writers"),
   }),
+  lokiHosts: declare<SshDockerHost[]>({
+    description:
+      "Docker hosts a scalable Loki's writers, backend and readers run on instead of the site's Docker host, one Docker provider each, reached over SSH as `dockerHost` is. " +
+      "Writer n runs on host ((n - 1) mod hosts) + 1, the backend on the first, reader n on host (n mod hosts) + 1; each container publishes its own ports on its host's address (README, \"When one host is not enough\")",
+    type: "list of `ssh://` addresses",
+    defaults: () => [],
+    defaultText: { development: "none: every container on the site's Docker host", production: "none: every container on the site's Docker host" },
+    allowed: `1 to ${LOKI_HOSTS_MAX} different \`ssh://[user@]address[:port]\` whose address is an IPv4 address the other hosts reach; only with \`lokiMode: scalable\``,
+    secrecy: "plain",
+    read: readLokiHosts,
+  }),
 };
 
 /** The values of the scale-out settings. */
@@ -74,11 +157,15 @@ export function lokiModeProblems(
   settings: ScalingValues & { lokiStorage: LokiStorage; lokiStorageSince: string | undefined; retentionPeriod: string; environment: Environment },
   setKeys: ReadonlySet<string>,
   now: Date,
+  published: readonly { key: string; port: number }[],
 ): string[] {
   if (settings.lokiMode === "single") {
-    return (["lokiWriteReplicas", "lokiReplicationFactor"] as const)
-      .filter((key) => setAwayFromDefault(key, SCALING_SETTINGS[key], settings[key], setKeys, { environment: settings.environment, stackName: "", earlier: settings }))
-      .map((key) => `${code(key)} is set, but it is used only with \`lokiMode: scalable\` (the stack has \`single\`)`);
+    const numbers = (["lokiWriteReplicas", "lokiReplicationFactor"] as const).filter((key) =>
+      setAwayFromDefault(key, SCALING_SETTINGS[key], settings[key], setKeys, { environment: settings.environment, stackName: "", earlier: settings }),
+    );
+    return [...numbers, ...(settings.lokiHosts.length > 0 ? ["lokiHosts"] : [])].map(
+      (key) => `${code(key)} is set, but it is used only with \`lokiMode: scalable\` (the stack has \`single\`)`,
+    );
   }
   if (settings.lokiStorage === "filesystem") {
     return [
@@ -86,7 +173,7 @@ export function lokiModeProblems(
         "set `lokiStorage` to `s3` or `azure` (with its settings) first",
     ];
   }
-  const problems: string[] = [];
+  const problems: string[] = lokiHostPortClashes(settings, published);
   if (settings.lokiReplicationFactor > settings.lokiWriteReplicas) {
     problems.push(
       `\`lokiReplicationFactor\` is ${settings.lokiReplicationFactor}, but it must be at most \`lokiWriteReplicas\` (${settings.lokiWriteReplicas}): ` +
@@ -104,4 +191,34 @@ export function lokiModeProblems(
     }
   }
   return problems;
+}
+
+/** The numbers (`LOKI_HOST_PORT_BASES`) of a spread Loki's containers: its writers, the backend, then the readers. */
+export function lokiContainerNumbers(writers: number): { writers: number[]; backend: number; readers: number[] } {
+  return {
+    writers: Array.from({ length: writers }, (_, i) => i + 1),
+    backend: BACKEND_NUMBER,
+    readers: Array.from({ length: READ_REPLICAS }, (_, i) => BACKEND_NUMBER + i + 1),
+  };
+}
+
+/**
+ * With `lokiHosts`, the ports the Loki containers publish must be free on every Loki host, and the
+ * site's Docker host may be one of them: a port the stack publishes there for something else is
+ * refused before anything is declared, instead of failing half-way through `pulumi up`.
+ */
+function lokiHostPortClashes(settings: ScalingValues, published: readonly { key: string; port: number }[]): string[] {
+  if (settings.lokiHosts.length === 0) {
+    return [];
+  }
+  const numbers = lokiContainerNumbers(settings.lokiWriteReplicas);
+  const taken = [...numbers.writers, numbers.backend, ...numbers.readers].flatMap((number) => Object.values(lokiHostPorts(number)));
+  return published
+    .filter((entry) => taken.includes(entry.port))
+    .map(
+      (entry) =>
+        `${entry.key} is ${entry.port}, which a Loki container publishes on its host with \`lokiHosts\` (ports ${LOKI_HOST_PORT_BASES.http + 1}-${LOKI_HOST_PORT_BASES.http + BACKEND_NUMBER + READ_REPLICAS}, ` +
+        `${LOKI_HOST_PORT_BASES.grpc + 1}-${LOKI_HOST_PORT_BASES.grpc + BACKEND_NUMBER + READ_REPLICAS} and ${LOKI_HOST_PORT_BASES.memberlist + 1}-${LOKI_HOST_PORT_BASES.memberlist + BACKEND_NUMBER + READ_REPLICAS} ` +
+        "are Loki's there), and the site's Docker host may be one of the Loki hosts; choose a port outside them",
+    );
 }

@@ -4,7 +4,7 @@
  * `containers.json`) are derived from these, so they cannot disagree.
  */
 import * as crypto from "crypto";
-import type { RestartPolicy } from "../settings/core";
+import type { RestartPolicy, SshDockerHost } from "../settings/core";
 import { SecretValue, shown } from "../settings/secrets";
 
 /** A port published on the host. */
@@ -81,6 +81,8 @@ export interface ContainerSpec {
    * site's first writer is `loki`, the single Loki it replaces).
    */
   resource?: string;
+  /** The Docker host it runs on, where that is not the site's own: one of a scalable Loki's `lokiHosts`. */
+  host?: SshDockerHost;
   /** Fixed, site-prefixed container name. */
   name: string;
   /** Image reference. */
