@@ -249,3 +249,123 @@ describe("the rest of a scalable site", () => {
     expect(renderPlanFiles(stackPlan(scalable()))).toEqual(renderPlanFiles(stackPlan(settings)));
   });
 });
+
+describe("a scalable Loki on other Docker hosts (lokiHosts)", () => {
+  const HOSTS = '["ssh://flip@10.20.0.11", "ssh://flip@10.20.0.12", "ssh://flip@10.20.0.13:2222"]';
+  const settings = scalable({ lokiHosts: HOSTS });
+  const plan = lokiPlan(settings);
+  const node = (name: string) => plan.nodes.find((candidate) => candidate.spec.name === name)!;
+  const hostOf = (name: string) => node(name).spec.host?.host ?? "site";
+  const config: Doc = YAML.parse(renderLokiConfig(settings));
+
+  it("reads each host as the Docker provider and the SSH commands need it", () => {
+    expect(settings.lokiHosts).toEqual([
+      { kind: "ssh", address: "ssh://flip@10.20.0.11", user: "flip", host: "10.20.0.11", port: 22 },
+      { kind: "ssh", address: "ssh://flip@10.20.0.12", user: "flip", host: "10.20.0.12", port: 22 },
+      { kind: "ssh", address: "ssh://flip@10.20.0.13:2222", user: "flip", host: "10.20.0.13", port: 2222 },
+    ]);
+    expect(scalable().lokiHosts).toEqual([]);
+  });
+
+  it("spreads the writers over the hosts, puts the backend on the first and the two readers on different hosts", () => {
+    expect(plan.nodes.map((each) => [each.spec.name, hostOf(each.spec.name)])).toEqual([
+      ["leeds-loki-write-1", "10.20.0.11"],
+      ["leeds-loki-write-2", "10.20.0.12"],
+      ["leeds-loki-write-3", "10.20.0.13"],
+      ["leeds-loki-backend", "10.20.0.11"],
+      ["leeds-loki-read-1", "10.20.0.12"],
+      ["leeds-loki-read-2", "10.20.0.13"],
+      ["leeds-loki-gateway", "site"],
+    ]);
+    const two = lokiPlan(scalable({ lokiHosts: '["ssh://flip@10.20.0.11", "ssh://flip@10.20.0.12"]', lokiWriteReplicas: "5" }));
+    expect(two.nodes.slice(0, -1).map((each) => each.spec.host?.host.slice(-1))).toEqual(["1", "2", "1", "2", "1", "1", "2", "1"]);
+  });
+
+  it("gives each Loki container its own ports, published on its host's address only, and checks /ready on its own HTTP port", () => {
+    expect(node("leeds-loki-write-2").spec.ports).toEqual([
+      { internal: 3102, external: 3102, ip: "10.20.0.12" },
+      { internal: 9098, external: 9098, ip: "10.20.0.12" },
+      { internal: 7948, external: 7948, ip: "10.20.0.12" },
+    ]);
+    expect(node("leeds-loki-backend").spec.ports.map((port) => port.external)).toEqual([3110, 9106, 7956]);
+    expect(node("leeds-loki-read-2").spec.ports.map((port) => port.external)).toEqual([3112, 9108, 7958]);
+    expect(node("leeds-loki-read-2").spec.healthcheck?.test.at(-1)).toBe("http://127.0.0.1:3112/ready");
+    const published = plan.nodes.flatMap((each) => each.spec.ports.map((port) => `${port.ip}:${port.external}`));
+    expect(new Set(published).size).toBe(published.length);
+  });
+
+  it("listens on those ports and advertises its host's address, from flags and one environment variable, so every container shares one config file", () => {
+    expect(node("leeds-loki-read-1").spec.command.slice(2)).toEqual([
+      "-target=read",
+      "-server.http-listen-port=3111",
+      "-server.grpc-listen-port=9107",
+      "-memberlist.bind-port=7957",
+      "-memberlist.advertise-port=7957",
+    ]);
+    expect(node("leeds-loki-read-1").spec.env).toMatchObject({ LOKI_INSTANCE_ADDR: "10.20.0.12" });
+    expect(config.common.instance_addr).toBe("${LOKI_INSTANCE_ADDR}");
+    expect(new Set(plan.nodes.slice(0, -1).map((each) => each.spec.uploads[0].content)).size).toBe(1);
+  });
+
+  it("joins every container by its host's address and memberlist port, and sends deletes to the backend's", () => {
+    expect(config.memberlist.join_members).toEqual(["10.20.0.11:7947", "10.20.0.12:7948", "10.20.0.13:7949", "10.20.0.11:7956", "10.20.0.12:7957", "10.20.0.13:7958"]);
+    expect(config.common.compactor_address).toBe("http://10.20.0.11:3110");
+    expect(renderLokiConfig(settings).split("\n")[0]).toContain("on 3 Docker hosts");
+  });
+
+  it("keeps the Loki containers off the site's logging network, and the gateway on it, where Alloy and Grafana reach it", () => {
+    for (const each of plan.nodes.slice(0, -1)) expect(each.spec.networks).toEqual([]);
+    expect(node("leeds-loki-gateway").spec).toMatchObject({ networks: ["leeds-logging"], ports: lokiPlan(single()).nodes[0].spec.ports });
+    expect(node("leeds-loki-gateway").spec.host).toBeUndefined();
+  });
+
+  it("gives the first writer a volume of its own on its host, keeping its place in the program", () => {
+    expect(resourceName(node("leeds-loki-write-1").spec)).toBe("loki");
+    expect(plan.nodes.map((each) => each.data?.hostPath ?? null).slice(0, 4)).toEqual([
+      "/opt/flip/volumes/loki-write-1",
+      "/opt/flip/volumes/loki-write-2",
+      "/opt/flip/volumes/loki-write-3",
+      "/opt/flip/volumes/loki-backend",
+    ]);
+  });
+
+  it("routes the gateway through an upstream group per role, by address, with the same routes as on one host", () => {
+    const text = renderGatewayConfig(null);
+    const spread = node("leeds-loki-gateway").spec.uploads[0].content;
+    expect(spread).toContain(
+      [
+        "  upstream loki_write {",
+        "    server 10.20.0.11:3101 max_fails=1 fail_timeout=10s;",
+        "    server 10.20.0.12:3102 max_fails=1 fail_timeout=10s;",
+        "    server 10.20.0.13:3103 max_fails=1 fail_timeout=10s;",
+        "    keepalive 8;",
+        "  }",
+      ].join("\n"),
+    );
+    expect(spread).toContain("upstream loki_read {\n    server 10.20.0.12:3111 max_fails=1 fail_timeout=10s;\n    server 10.20.0.13:3112");
+    expect(spread).toContain("upstream loki_backend {\n    server 10.20.0.11:3110 max_fails=1 fail_timeout=10s;");
+    expect(spread).not.toContain("resolver");
+    for (const role of ["write", "read", "backend"]) expect(spread).toContain(`set $${role} http://loki_${role};`);
+    const locations = (conf: string) => conf.split("\n").filter((line) => /location|proxy_pass/.test(line));
+    expect(locations(spread)).toEqual(locations(text));
+  });
+
+  it("is refused in single mode, and leaves a site on one host as it was", () => {
+    expect(() => single({ lokiHosts: HOSTS })).toThrow(/`lokiHosts` is set, but it is used only with `lokiMode: scalable`/);
+    expect(lokiPlan(scalable()).nodes.every((each) => each.spec.host === undefined)).toBe(true);
+  });
+});
+
+describe("a scalable Loki's writers", () => {
+  it("flush their chunks to the store when they stop, and get the time to do it, so a writer that moves or goes leaves no lines in a log nobody replays", () => {
+    for (const settings of [scalable(), scalable({ lokiHosts: '["ssh://flip@10.20.0.11"]' })]) {
+      const nodes = lokiPlan(settings).nodes;
+      const writers = nodes.filter((each) => each.spec.service === "loki-write");
+      expect(writers).toHaveLength(3);
+      for (const writer of writers) expect(writer.spec).toMatchObject({ stopGracePeriodSeconds: 120 });
+      for (const writer of writers) expect(writer.spec.command).toContain("-ingester.flush-on-shutdown=true");
+      for (const other of nodes.filter((each) => each.spec.service !== "loki-write")) expect(other.spec.command).not.toContain("-ingester.flush-on-shutdown=true");
+    }
+    expect(lokiPlan(single()).nodes[0].spec).toMatchObject({ stopGracePeriodSeconds: 60 });
+  });
+});
