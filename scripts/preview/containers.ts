@@ -25,6 +25,8 @@ export const REPLACING_KEYS = [
   "logDriver",
   "capabilities",
   "securityOpts",
+  // Another Docker host is another provider: the container is made there and removed here.
+  "host",
 ] as const;
 
 /** containers.json keys that the provider changes on the running container. */
