@@ -116,6 +116,32 @@ describe("the CLI's checks, replayed", () => {
     ).not.toThrow();
   });
 
+  it("the README's lokiHosts commands, set with --path, reach the program as the list of Loki hosts", () => {
+    const readme = read("README.md");
+    const section = readme.slice(readme.indexOf("**Step 3: Loki's containers on other Docker hosts**"), readme.indexOf("**What it costs**"));
+    const commands = [...section.matchAll(/^pulumi config set (--path .*)$/gm)].map((match) => shellWords(match[1]));
+    expect(commands).toHaveLength(3);
+    let stack = stackConfigOf(read("Pulumi.prod.yaml"));
+    const scalable = [
+      ["lokiStorage", "s3"],
+      ["lokiStorageSince", "2024-01-02"],
+      ["lokiS3Endpoint", "https://s3.trust.nhs.uk:9000"],
+      ["lokiS3Bucket", "flip-logs"],
+      ["lokiS3Region", "eu-west-2"],
+      ["lokiS3AccessKeyId", "FLIPLOKI"],
+      ["--secret", "lokiS3SecretAccessKey", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"],
+      ["lokiMode", "scalable"],
+      ["--secret", "grafanaAdminPassword", "a-long-site-password"],
+      ["grafanaTlsCertificate", TLS.validCertificate],
+      ["--secret", "grafanaTlsKey", TLS.validKey],
+    ];
+    for (const args of [...scalable, ...commands]) stack = configSet(PROJECT.name, stack, args);
+    expect(stack["flip-logging:lokiHosts"]).toEqual(["ssh://flip@10.20.0.11", "ssh://flip@10.20.0.12", "ssh://flip@10.20.0.13"]);
+    const config = programConfig("prod", stack);
+    const settings = parseSettings(rawConfigFromPulumi(config.values, (key) => config.secretKeys.includes(key)), "prod");
+    expect(settings.lokiHosts.map((host) => host.host)).toEqual(["10.20.0.11", "10.20.0.12", "10.20.0.13"]);
+  });
+
   it("an empty stack file gets past them, every declared key taking its default", () => {
     const config = programConfig("scratch", {});
     expect(config.values["flip-logging:lokiPort"]).toBe("3100");

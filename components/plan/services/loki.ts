@@ -4,7 +4,7 @@
  * backend run the same config file with their own `-target`, behind an nginx gateway.
  */
 import type { Settings } from "../settings";
-import { lokiContainerNumbers, lokiHostPorts } from "../settings/scaling";
+import { lokiContainerNumbers, lokiHostPorts, READ_REPLICAS } from "../settings/scaling";
 import type { SshDockerHost } from "../settings/core";
 import { containerName, dataMount, dataVolume, LOKI_HTTP_PORT, loggingNetworkName, stackLabels } from "../shared/names";
 import { ContainerSpec, DataVolume, HealthcheckSpec, lockedDown, resourceName } from "../shared/spec";
@@ -195,14 +195,14 @@ function modeValues(settings: LokiSettings): Record<string, string> {
     return { processSummary: "a single process", instanceAddr: "instance_addr: 127.0.0.1", replicationFactor: "1", compactorAddress: "", ringStore: "inmemory", memberlist: "" };
   }
   const all = members(settings);
+  // Every member is on one of `lokiHosts`, or none is.
   const spread = all.every(isPlaced);
   const backend = all.find((member) => member.role === "backend") as Member;
   const gossip = (member: Member) => (isPlaced(member) ? memberAddress(member, "memberlist") : `${containerName(settings, memberNames(member).own)}:${MEMBERLIST_PORT}`);
   const joined = all.map((member) => `    - ${JSON.stringify(gossip(member))}`);
-  const readers = lokiContainerNumbers(settings.lokiWriteReplicas).readers.length;
   return {
     processSummary:
-      `simple scalable mode (${settings.lokiWriteReplicas} writers, ${readers} readers and a backend, each its own container with \`-target\`` +
+      `simple scalable mode (${settings.lokiWriteReplicas} writers, ${READ_REPLICAS} readers and a backend, each its own container with \`-target\`` +
       (spread ? `, on ${settings.lokiHosts.length} Docker hosts)` : ")"),
     // On the site's Docker host each container advertises the address of its own interface on the
     // logging network; on `lokiHosts`, the address of its host, where it publishes its ports.
@@ -428,9 +428,8 @@ function gatewayContainer(settings: LokiSettings): ContainerSpec {
  * The Loki containers of a stack. In scalable mode the first writer takes over the single Loki's
  * place in the program, so moving a site replaces that container (the old one stops first). On
  * the site's Docker host it takes the single Loki's volume too, and replays its write-ahead log:
- * lines it had not yet shipped are not lost. On `lokiHosts` every writer and the backend keep a
- * volume of their own on their host. Every other writer and the backend keep their own volume;
- * readers keep nothing. Writers and the backend start together, the readers once the backend's
+ * lines it had not yet shipped are not lost. Every other writer, every writer on `lokiHosts`, and
+ * the backend keep a volume of their own, on their host; readers keep nothing. Writers and the backend start together, the readers once the backend's
  * query scheduler is up, and the gateway, on the site's Docker host, last.
  */
 export function lokiPlan(settings: LokiSettings): LokiPlan {
