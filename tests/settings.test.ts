@@ -54,6 +54,7 @@ describe("defaults", () => {
       lokiMode: "single",
       lokiWriteReplicas: 3,
       lokiReplicationFactor: 3,
+      lokiHosts: [],
       grafanaTls: "self-signed",
       grafanaTlsCertificate: undefined,
       grafanaTlsKey: undefined,
