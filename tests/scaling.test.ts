@@ -12,6 +12,7 @@ import { lostLinesQuery, pipelineErrorsQuery } from "../components/plan/grafana/
 import { planContainers, renderPlanFiles, stackPlan } from "../components/plan/stack";
 import { PRODUCTION_BASE, PRODUCTION_SECRETS, S3_SECRETS, S3_STACK, AZURE_STACK, AZURE_SECRETS } from "./helpers/bad-settings";
 import { configOf } from "./helpers/settings";
+import { classifyContainers, Container } from "../scripts/preview/containers";
 
 type Doc = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -367,5 +368,27 @@ describe("a scalable Loki's writers", () => {
       for (const other of nodes.filter((each) => each.spec.service !== "loki-write")) expect(other.spec.command).not.toContain("-ingester.flush-on-shutdown=true");
     }
     expect(lokiPlan(single()).nodes[0].spec).toMatchObject({ stopGracePeriodSeconds: 60 });
+  });
+});
+
+describe("moving a scalable site onto lokiHosts, as the pull request's preview shows it", () => {
+  const rendered = (settings: Settings) => JSON.parse(renderPlanFiles(stackPlan(settings))["containers.json"]) as Container[];
+  const changes = classifyContainers(rendered(scalable()), rendered(scalable({ lokiHosts: '["ssh://flip@10.20.0.11", "ssh://flip@10.20.0.12", "ssh://flip@10.20.0.13"]' })));
+
+  it("replaces every Loki container, each for its new host, and leaves Alloy, Grafana and the APIs alone", () => {
+    expect(changes.replaced.map((each) => each.name)).toEqual([
+      "leeds-loki-backend",
+      "leeds-loki-gateway",
+      "leeds-loki-read-1",
+      "leeds-loki-read-2",
+      "leeds-loki-write-1",
+      "leeds-loki-write-2",
+      "leeds-loki-write-3",
+    ]);
+    expect(changes.replaced.find((each) => each.name === "leeds-loki-write-2")?.changedKeys).toEqual(
+      expect.arrayContaining(["host", "command", "env", "ports", "networks", "uploads", "healthcheck"]),
+    );
+    expect(changes.replaced.find((each) => each.name === "leeds-loki-gateway")?.changedKeys).toEqual(["uploads"]);
+    expect([...changes.updated, ...changes.created, ...changes.deleted]).toEqual([]);
   });
 });
