@@ -26,12 +26,11 @@ export class Loki extends pulumi.ComponentResource {
   /** The container Alloy and Grafana reach Loki through: Loki itself, or the gateway. */
   readonly container: docker.Container;
   /** The Docker providers of the site's Loki hosts, by address; none without `lokiHosts`. */
-  readonly hostProviders: Map<string, docker.Provider>;
+  private readonly hostProviders = new Map<string, docker.Provider>();
 
   constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flip:logging:Loki", name, {}, opts);
     const declared = new Map<string, docker.Container>();
-    this.hostProviders = new Map();
     for (const node of args.plan.nodes) {
       const context = node.spec.host === undefined ? args.context : this.hostContext(node.spec.host, args.context);
       const data = node.data === null ? [] : [declareDataVolume(node.data, context, this)];
