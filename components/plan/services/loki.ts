@@ -339,6 +339,7 @@ function placedProcess(member: Placed): Pick<ContainerSpec, "host" | "command" |
 /**
  * A Loki container: the single Loki, which alone publishes `lokiPort`, or one member of a
  * scalable site, with its `extra` arguments, on the site's Docker host or on one of `lokiHosts`.
+ * `config` is the stack's Loki config file, rendered once for every container that shares it.
  */
 function lokiProcess(
   settings: LokiSettings,
@@ -346,6 +347,7 @@ function lokiProcess(
   data: DataVolume | null,
   extra: string[],
   placed: Placed | null,
+  config: string,
 ): ContainerSpec {
   const where = placed === null ? null : placedProcess(placed);
   return {
@@ -365,7 +367,7 @@ function lokiProcess(
     healthcheck: where?.healthcheck ?? lokiReady(LOKI_HTTP_PORT),
     user: `${LOKI_UID}:${LOKI_UID}`,
     secretFiles: [],
-    uploads: [{ ...LOKI_CONFIG, content: renderLokiConfig(settings) }],
+    uploads: [{ ...LOKI_CONFIG, content: config }],
     ...lockedDown(),
     // With its write-ahead log on (3.4's default), a single Loki does not flush chunks on SIGTERM
     // (`ingester.wal.flush_on_shutdown` is false): it closes the log, and the next container on the
@@ -387,7 +389,7 @@ const WRITER_STOP_SECONDS = 120;
 
 /** Loki's container, keeping its data on `data`. */
 function lokiContainer(settings: LokiSettings, data: DataVolume): ContainerSpec {
-  return lokiProcess(settings, { service: "loki", own: "loki" }, data, [], null);
+  return lokiProcess(settings, { service: "loki", own: "loki" }, data, [], null, renderLokiConfig(settings));
 }
 
 /**
@@ -429,14 +431,16 @@ function gatewayContainer(settings: LokiSettings): ContainerSpec {
  * place in the program, so moving a site replaces that container (the old one stops first). On
  * the site's Docker host it takes the single Loki's volume too, and replays its write-ahead log:
  * lines it had not yet shipped are not lost. Every other writer, every writer on `lokiHosts`, and
- * the backend keep a volume of their own, on their host; readers keep nothing. Writers and the backend start together, the readers once the backend's
- * query scheduler is up, and the gateway, on the site's Docker host, last.
+ * the backend keep a volume of their own, on their host; readers keep nothing. Writers and the
+ * backend start together, the readers once the backend's query scheduler is up, and the gateway,
+ * on the site's Docker host, last.
  */
 export function lokiPlan(settings: LokiSettings): LokiPlan {
   if (settings.lokiMode === "single") {
     const data = lokiDataVolume(settings);
     return { nodes: [{ spec: lokiContainer(settings, data), data, after: [] }] };
   }
+  const config = renderLokiConfig(settings);
   const nodes: LokiNode[] = members(settings).map((member) => {
     const names = memberNames(member);
     const first = member.role === "write" && member.index === 1;
@@ -444,7 +448,7 @@ export function lokiPlan(settings: LokiSettings): LokiPlan {
     const data = member.role === "read" ? null : successor ? lokiDataVolume(settings) : dataVolume(settings, names.own, "/loki", LOKI_UID, LOKI_UID);
     const resource = first ? "loki" : names.own;
     const extra = [`-target=${member.role}`, ...(member.role === "write" ? [WRITER_FLUSH] : [])];
-    const spec = lokiProcess(settings, { ...names, ...(resource === names.service ? {} : { resource }) }, data, extra, isPlaced(member) ? member : null);
+    const spec = lokiProcess(settings, { ...names, ...(resource === names.service ? {} : { resource }) }, data, extra, isPlaced(member) ? member : null, config);
     return { spec, data, after: member.role === "read" ? ["loki-backend"] : [] };
   });
   const gateway = gatewayContainer(settings);
